@@ -1,0 +1,4 @@
+/** llama.cpp through java.lang.foreign. */
+module dev.mixtral4j.backend.llamacpp {
+    requires dev.mixtral4j.api;
+}

@@ -1,0 +1,7 @@
+/** The mixtral4j command line and examples. */
+module dev.mixtral4j.samples {
+    requires dev.mixtral4j.api;
+    requires dev.mixtral4j.tokenizer;
+    requires info.picocli;
+
+}
