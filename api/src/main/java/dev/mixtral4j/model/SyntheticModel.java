@@ -55,7 +55,7 @@ public final class SyntheticModel {
     public enum WeightSource {
         /** Random blocks for tensors above {@value #FAST_PATH_ELEMENTS} elements, quantized floats below. */
         AUTO,
-        /** Generate floats and quantize them with the reference quantizer (slow for big models). */
+        /** Generate floats and quantize them with the reference quantizer (slow for big models; types without one use random blocks). */
         QUANTIZED_FLOATS,
         /** Write random valid blocks directly: fast, deterministic, values of the same spread. */
         RANDOM_BLOCKS
@@ -529,7 +529,7 @@ public final class SyntheticModel {
             for (String stream : s.streams) {
                 SplittableRandom rnd = new SplittableRandom(streamSeed(seed, stream));
                 int rows = s.rowsPerStream();
-                boolean blocks = s.type.isQuantized() && useRandomBlocks((long) rows * cols);
+                boolean blocks = s.type.isQuantized() && useRandomBlocks(s.type, (long) rows * cols);
                 int used = 0;
                 for (int r = 0; r < rows; r++) {
                     if (used + rowBytes > chunk.length) {
@@ -554,11 +554,11 @@ public final class SyntheticModel {
             }
         }
 
-        private boolean useRandomBlocks(long elements) {
+        private boolean useRandomBlocks(GgmlType type, long elements) {
             return switch (source) {
                 case RANDOM_BLOCKS -> true;
-                case QUANTIZED_FLOATS -> false;
-                case AUTO -> elements > FAST_PATH_ELEMENTS || !FloatEncoding.canQuantize();
+                case QUANTIZED_FLOATS -> !FloatEncoding.canQuantize(type);
+                case AUTO -> elements > FAST_PATH_ELEMENTS || !FloatEncoding.canQuantize(type);
             };
         }
 
