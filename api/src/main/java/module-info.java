@@ -9,6 +9,7 @@ module dev.mixtral4j.api {
     exports dev.mixtral4j;
     exports dev.mixtral4j.gguf;
     exports dev.mixtral4j.model;
+    exports dev.mixtral4j.quant;
     exports dev.mixtral4j.spi;
     exports dev.mixtral4j.sampling;
     exports dev.mixtral4j.inject;
