@@ -6,6 +6,7 @@ module dev.mixtral4j.api {
     exports dev.mixtral4j;
     exports dev.mixtral4j.gguf;
     exports dev.mixtral4j.model;
+    exports dev.mixtral4j.quant;
     exports dev.mixtral4j.spi;
 
     uses dev.mixtral4j.spi.BackendProvider;
