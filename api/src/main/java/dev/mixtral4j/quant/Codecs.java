@@ -1,0 +1,42 @@
+package dev.mixtral4j.quant;
+
+import dev.mixtral4j.gguf.GgmlType;
+import java.util.EnumMap;
+import java.util.Map;
+
+/** The codec of every type this package implements. */
+final class Codecs {
+
+    private static final Map<GgmlType, BlockCodec> BY_TYPE = new EnumMap<>(GgmlType.class);
+
+    static {
+        register(new F32Codec());
+        register(new F16Codec());
+        register(new Bf16Codec());
+        register(new Q4_0Codec());
+        register(new Q4_1Codec());
+        register(new Q5_0Codec());
+        register(new Q5_1Codec());
+        register(new Q8_0Codec());
+        register(new Q8_1Codec());
+    }
+
+    private Codecs() {
+    }
+
+    private static void register(BlockCodec codec) {
+        BY_TYPE.put(codec.type(), codec);
+    }
+
+    static boolean has(GgmlType type) {
+        return BY_TYPE.containsKey(type);
+    }
+
+    static BlockCodec of(GgmlType type, String operation) {
+        BlockCodec codec = BY_TYPE.get(type);
+        if (codec == null) {
+            throw new UnsupportedTensorTypeException(type, operation);
+        }
+        return codec;
+    }
+}

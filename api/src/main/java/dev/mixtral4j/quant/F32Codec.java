@@ -1,0 +1,26 @@
+package dev.mixtral4j.quant;
+
+import dev.mixtral4j.gguf.GgmlType;
+
+/** Plain little-endian float32. */
+final class F32Codec implements BlockCodec {
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.F32;
+    }
+
+    @Override
+    public void decode(byte[] src, int srcOff, int blocks, float[] dst, int dstOff) {
+        for (int i = 0; i < blocks; i++) {
+            dst[dstOff + i] = LittleEndian.getFloat(src, srcOff + 4 * i);
+        }
+    }
+
+    @Override
+    public void encode(float[] src, int srcOff, int blocks, byte[] dst, int dstOff) {
+        for (int i = 0; i < blocks; i++) {
+            LittleEndian.putFloat(dst, dstOff + 4 * i, src[srcOff + i]);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package dev.mixtral4j.backend.llamacpp;
+
+import dev.mixtral4j.LoadOptions;
+import dev.mixtral4j.gguf.GgmlType;
+import dev.mixtral4j.gguf.ModelFormatException;
+import dev.mixtral4j.model.ModelFile;
+import dev.mixtral4j.spi.Availability;
+import dev.mixtral4j.spi.Backend;
+import dev.mixtral4j.spi.BackendModel;
+import dev.mixtral4j.spi.DeviceInfo;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/** The llama.cpp backend: models are loaded (memory-mapped) by llama.cpp itself from the GGUF path. */
+final class LlamaCppBackend implements Backend {
+    private static final Set<GgmlType> TENSOR_TYPES = EnumSet.complementOf(EnumSet.of(
+            GgmlType.Q8_1, GgmlType.Q8_K, GgmlType.I8, GgmlType.I16, GgmlType.I32, GgmlType.I64, GgmlType.F64));
+
+    private static volatile LlamaCppBackend instance;
+
+    private final LlamaRuntime runtime;
+
+    private LlamaCppBackend(LlamaRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    static LlamaCppBackend instance(LlamaRuntime runtime) {
+        LlamaCppBackend b = instance;
+        if (b == null) {
+            synchronized (LlamaCppBackend.class) {
+                if (instance == null) {
+                    instance = new LlamaCppBackend(runtime);
+                }
+                b = instance;
+            }
+        }
+        return b;
+    }
+
+    LlamaRuntime runtime() {
+        return runtime;
+    }
+
+    @Override
+    public String id() {
+        return LlamaCppBackendProvider.ID;
+    }
+
+    @Override
+    public String description() {
+        return "llama.cpp " + PackagedLibraries.LLAMA_CPP_VERSION + " (" + runtime.directory() + ")";
+    }
+
+    @Override
+    public Availability availability() {
+        return runtime.availability();
+    }
+
+    @Override
+    public List<DeviceInfo> devices() {
+        return runtime.devices().stream().map(LlamaRuntime.Device::info).toList();
+    }
+
+    @Override
+    public Set<GgmlType> supportedTensorTypes() {
+        return TENSOR_TYPES;
+    }
+
+    @Override
+    public Availability supports(ModelFile model) {
+        try {
+            String arch = model.config().architecture();
+            if (!"llama".equals(arch)) {
+                return Availability.no("architecture " + arch + " is not a Mixtral-family (llama) model");
+            }
+            if (model.config().isMoe() && !model.tensors().hasMergedExperts()) {
+                return Availability.no("per-expert tensors (blk.N.ffn_gate.E.weight) are not loaded by llama.cpp "
+                        + PackagedLibraries.LLAMA_CPP_VERSION + "; use a file with merged ffn_*_exps tensors or the java backend");
+            }
+            for (var t : model.gguf().tensors()) {
+                if (!TENSOR_TYPES.contains(t.type())) {
+                    return Availability.no("tensor " + t.name() + " has type " + t.type() + ", which llama.cpp does not compute with");
+                }
+            }
+            return Availability.yes("");
+        } catch (RuntimeException e) {
+            return Availability.no("cannot inspect " + model.path() + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public BackendModel load(ModelFile model, LoadOptions options) {
+        runtime.require();
+        Availability ok = supports(model);
+        if (!ok.available()) {
+            throw new ModelFormatException(model.path() + ": " + ok.reason());
+        }
+        return LlamaCppModel.load(this, model, options);
+    }
+}

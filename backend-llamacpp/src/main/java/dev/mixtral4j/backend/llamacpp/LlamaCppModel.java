@@ -1,0 +1,153 @@
+package dev.mixtral4j.backend.llamacpp;
+
+import dev.mixtral4j.LoadOptions;
+import dev.mixtral4j.backend.llamacpp.bindings.Llama;
+import dev.mixtral4j.backend.llamacpp.bindings.llama_model_params;
+import dev.mixtral4j.gguf.ModelFormatException;
+import dev.mixtral4j.model.ModelConfig;
+import dev.mixtral4j.model.ModelFile;
+import dev.mixtral4j.spi.Backend;
+import dev.mixtral4j.spi.BackendModel;
+import dev.mixtral4j.spi.BackendSession;
+import dev.mixtral4j.spi.SessionOptions;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A {@code llama_model} (weights memory-mapped by llama.cpp). Owns the native model; closing it
+ * closes its open sessions first (a context must not outlive its model), then frees the model.
+ */
+final class LlamaCppModel implements BackendModel {
+    private final LlamaCppBackend backend;
+    private final ModelConfig config;
+    private final String path;
+    private final int threads;
+    private final MemorySegment model;
+    private final MemorySegment vocab;
+    private final int vocabSize;
+    private final int trainedContext;
+    private final Set<LlamaCppSession> sessions = new LinkedHashSet<>();
+    private boolean closed;
+
+    private LlamaCppModel(LlamaCppBackend backend, ModelFile file, int threads, MemorySegment model) {
+        this.backend = backend;
+        this.config = file.config();
+        this.path = file.path().toString();
+        this.threads = threads;
+        this.model = model;
+        this.vocab = Llama.llama_model_get_vocab(model);
+        this.vocabSize = Llama.llama_vocab_n_tokens(vocab);
+        this.trainedContext = Llama.llama_model_n_ctx_train(model);
+    }
+
+    static LlamaCppModel load(LlamaCppBackend backend, ModelFile file, LoadOptions options) {
+        MemorySegment model = loadNative(backend.runtime(), file.path().toAbsolutePath().toString(), options, false);
+        try {
+            return new LlamaCppModel(backend, file, options.threads(), model);
+        } catch (RuntimeException | Error e) {
+            Llama.llama_model_free(model);
+            throw e;
+        }
+    }
+
+    /**
+     * Calls {@code llama_model_load_from_file}; a refusal becomes a {@link ModelFormatException}
+     * carrying what llama.cpp logged about it.
+     */
+    static MemorySegment loadNative(LlamaRuntime runtime, String path, LoadOptions options, boolean vocabOnly) {
+        MemorySegment model;
+        String said;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment params = Llama.llama_model_default_params(arena);
+            llama_model_params.vocab_only(params, vocabOnly);
+            llama_model_params.load_mode(params, Llama.LLAMA_LOAD_MODE_MMAP());
+            if (options != null && runtime.hasGpu()) {
+                llama_model_params.n_gpu_layers(params, options.gpuLayers() < 0 ? -1 : options.gpuLayers());
+                if (options.device() > 0) {
+                    // one chosen GPU holds the whole model
+                    llama_model_params.split_mode(params, Llama.LLAMA_SPLIT_MODE_NONE());
+                    llama_model_params.main_gpu(params, options.device());
+                }
+            } else {
+                llama_model_params.n_gpu_layers(params, 0);
+            }
+            LlamaLog.startCapture();
+            try {
+                model = Llama.llama_model_load_from_file(arena.allocateFrom(path), params);
+            } finally {
+                said = LlamaLog.stopCapture();
+            }
+        }
+        if (model.equals(MemorySegment.NULL)) {
+            throw new ModelFormatException("llama.cpp cannot load " + path + ": "
+                    + (said.isEmpty() ? "no reason given (see the dev.mixtral4j.backend.llamacpp.native log)" : said));
+        }
+        return model;
+    }
+
+    MemorySegment pointer() {
+        return model;
+    }
+
+    int vocabSize() {
+        return vocabSize;
+    }
+
+    int threads() {
+        return threads;
+    }
+
+    String path() {
+        return path;
+    }
+
+    @Override
+    public Backend backend() {
+        return backend;
+    }
+
+    @Override
+    public ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    public BackendSession newSession(SessionOptions options) {
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("model " + path + " is closed");
+            }
+            if (options.contextLength() > trainedContext) {
+                throw new IllegalArgumentException("context length " + options.contextLength()
+                        + " exceeds the model's trained context " + trainedContext);
+            }
+            LlamaCppSession s = LlamaCppSession.open(this, options);
+            sessions.add(s);
+            return s;
+        }
+    }
+
+    synchronized void forget(LlamaCppSession session) {
+        sessions.remove(session);
+    }
+
+    @Override
+    public void close() {
+        List<LlamaCppSession> open;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            open = new ArrayList<>(sessions);
+        }
+        for (LlamaCppSession s : open) {
+            s.close();
+        }
+        Llama.llama_model_free(model);
+    }
+}

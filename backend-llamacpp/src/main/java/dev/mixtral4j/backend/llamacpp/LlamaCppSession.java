@@ -1,0 +1,213 @@
+package dev.mixtral4j.backend.llamacpp;
+
+import dev.mixtral4j.backend.llamacpp.bindings.Llama;
+import dev.mixtral4j.backend.llamacpp.bindings.llama_batch;
+import dev.mixtral4j.backend.llamacpp.bindings.llama_context_params;
+import dev.mixtral4j.gguf.GgmlType;
+import dev.mixtral4j.spi.BackendSession;
+import dev.mixtral4j.spi.Logits;
+import dev.mixtral4j.spi.SessionOptions;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * One sequence on a {@code llama_context}. Owns the context and a {@code llama_batch} sized to the
+ * batch size; the batch struct itself lives in this session's arena, its arrays are llama.cpp's
+ * (freed by {@code llama_batch_free}). Every argument is checked here: llama.cpp aborts the
+ * process on an out-of-range token id.
+ */
+final class LlamaCppSession implements BackendSession {
+    private final LlamaCppModel model;
+    private final Arena arena;
+    private final MemorySegment ctx;
+    private final MemorySegment memory;
+    private final MemorySegment batch;
+    private final int contextLength;
+    private final int batchCapacity;
+    private final int vocabSize;
+    private MemorySegment tokenArray;
+    private MemorySegment posArray;
+    private MemorySegment outputArray;
+    private int position;
+    private boolean closed;
+
+    private LlamaCppSession(LlamaCppModel model, Arena arena, MemorySegment ctx, MemorySegment batch,
+                            int contextLength, int batchCapacity) {
+        this.model = model;
+        this.arena = arena;
+        this.ctx = ctx;
+        this.memory = Llama.llama_get_memory(ctx);
+        this.batch = batch;
+        this.contextLength = contextLength;
+        this.batchCapacity = batchCapacity;
+        this.vocabSize = model.vocabSize();
+        this.tokenArray = llama_batch.token(batch).reinterpret(4L * batchCapacity);
+        this.posArray = llama_batch.pos(batch).reinterpret(4L * batchCapacity);
+        this.outputArray = llama_batch.logits(batch).reinterpret(batchCapacity);
+        MemorySegment nSeq = llama_batch.n_seq_id(batch).reinterpret(4L * batchCapacity);
+        MemorySegment seqIds = llama_batch.seq_id(batch).reinterpret(ValueLayout.ADDRESS.byteSize() * batchCapacity);
+        for (int i = 0; i < batchCapacity; i++) {
+            // every token belongs to sequence 0
+            nSeq.setAtIndex(ValueLayout.JAVA_INT, i, 1);
+            seqIds.getAtIndex(ValueLayout.ADDRESS, i).reinterpret(4).set(ValueLayout.JAVA_INT, 0, 0);
+        }
+    }
+
+    static LlamaCppSession open(LlamaCppModel model, SessionOptions options) {
+        int nCtx = options.contextLength();
+        int nBatch = Math.min(options.batchSize(), nCtx);
+        Arena arena = Arena.ofShared();
+        MemorySegment ctx = MemorySegment.NULL;
+        try {
+            MemorySegment params = Llama.llama_context_default_params(arena);
+            llama_context_params.n_ctx(params, nCtx);
+            llama_context_params.n_batch(params, nBatch);
+            llama_context_params.n_ubatch(params, Math.min(nBatch, 512));
+            llama_context_params.n_seq_max(params, 1);
+            llama_context_params.n_threads(params, model.threads());
+            llama_context_params.n_threads_batch(params, model.threads());
+            if (options.kvCacheType() != null) {
+                int t = options.kvCacheType() == GgmlType.F32 ? Llama.GGML_TYPE_F32() : Llama.GGML_TYPE_F16();
+                llama_context_params.type_k(params, t);
+                llama_context_params.type_v(params, t);
+            }
+            String said;
+            LlamaLog.startCapture();
+            try {
+                ctx = Llama.llama_init_from_model(model.pointer(), params);
+            } finally {
+                said = LlamaLog.stopCapture();
+            }
+            if (ctx.equals(MemorySegment.NULL)) {
+                throw new IllegalStateException("llama.cpp cannot create a context (n_ctx " + nCtx + ", n_batch " + nBatch
+                        + ") for " + model.path() + (said.isEmpty() ? "" : ": " + said));
+            }
+            MemorySegment batch = Llama.llama_batch_init(arena, nBatch, 0, 1);
+            return new LlamaCppSession(model, arena, ctx, batch, nCtx, nBatch);
+        } catch (RuntimeException | Error e) {
+            if (!ctx.equals(MemorySegment.NULL)) {
+                Llama.llama_free(ctx);
+            }
+            arena.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public int contextLength() {
+        return contextLength;
+    }
+
+    @Override
+    public int position() {
+        return position;
+    }
+
+    @Override
+    public Logits forward(int[] tokens, int startPosition, boolean allLogits) {
+        checkOpen();
+        if (tokens == null || tokens.length == 0) {
+            throw new IllegalArgumentException("no tokens to run");
+        }
+        if (startPosition < 0 || startPosition > position) {
+            throw new IllegalArgumentException("start position " + startPosition + " outside 0.." + position
+                    + " (the tokens cached so far)");
+        }
+        if ((long) startPosition + tokens.length > contextLength) {
+            throw new IllegalArgumentException(tokens.length + " tokens from position " + startPosition
+                    + " overflow the context of " + contextLength);
+        }
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] < 0 || tokens[i] >= vocabSize) {
+                throw new IllegalArgumentException("token id " + tokens[i] + " at index " + i + " outside the vocabulary 0.."
+                        + (vocabSize - 1));
+            }
+        }
+        if (startPosition < position) {
+            truncate(startPosition);
+        }
+        float[] out = new float[(allLogits ? tokens.length : 1) * vocabSize];
+        for (int done = 0; done < tokens.length; ) {
+            int n = Math.min(batchCapacity, tokens.length - done);
+            boolean lastChunk = done + n == tokens.length;
+            for (int i = 0; i < n; i++) {
+                tokenArray.setAtIndex(ValueLayout.JAVA_INT, i, tokens[done + i]);
+                posArray.setAtIndex(ValueLayout.JAVA_INT, i, position + i);
+                outputArray.set(ValueLayout.JAVA_BYTE, i, (byte) (allLogits || (lastChunk && i == n - 1) ? 1 : 0));
+            }
+            llama_batch.n_tokens(batch, n);
+            decode(n);
+            if (allLogits) {
+                MemorySegment logits = Llama.llama_get_logits(ctx).reinterpret(4L * n * vocabSize);
+                MemorySegment.copy(logits, ValueLayout.JAVA_FLOAT, 0, out, done * vocabSize, n * vocabSize);
+            } else if (lastChunk) {
+                MemorySegment logits = Llama.llama_get_logits(ctx).reinterpret(4L * vocabSize);
+                MemorySegment.copy(logits, ValueLayout.JAVA_FLOAT, 0, out, 0, vocabSize);
+            }
+            done += n;
+        }
+        return new Logits(allLogits ? tokens.length : 1, vocabSize, out);
+    }
+
+    private void decode(int n) {
+        int rc;
+        String said;
+        LlamaLog.startCapture();
+        try {
+            rc = Llama.llama_decode(ctx, batch);
+        } finally {
+            said = LlamaLog.stopCapture();
+        }
+        if (rc == 0) {
+            position += n;
+            return;
+        }
+        // after a failure part of the batch may be in the cache: resynchronise with llama.cpp
+        position = Math.max(0, Llama.llama_memory_seq_pos_max(memory, 0) + 1);
+        String what = switch (rc) {
+            case 1 -> "no room in the KV cache";
+            case 2 -> "aborted";
+            case -1 -> "invalid batch";
+            default -> "error " + rc;
+        };
+        throw new IllegalStateException("llama_decode failed (" + what + ") on " + n + " tokens at position " + position
+                + (said.isEmpty() ? "" : ": " + said));
+    }
+
+    @Override
+    public void truncate(int length) {
+        checkOpen();
+        if (length < 0) {
+            throw new IllegalArgumentException("negative length " + length);
+        }
+        if (length >= position) {
+            return;
+        }
+        if (!Llama.llama_memory_seq_rm(memory, 0, length, -1)) {
+            throw new IllegalStateException("llama.cpp could not drop cached tokens from " + length);
+        }
+        position = length;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("session is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        tokenArray = posArray = outputArray = null;
+        Llama.llama_batch_free(batch);
+        Llama.llama_free(ctx);
+        arena.close();
+        model.forget(this);
+    }
+}

@@ -1,0 +1,162 @@
+package dev.mixtral4j.backend.llamacpp;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * The llama.cpp libraries the build packaged into this jar, under
+ * {@code native/llama.cpp/<version>/<platform>/} with an {@code index.txt} listing them
+ * ({@code <sha256> <size> <name>} per line). They are extracted once into a cache folder whose
+ * name carries the version and a hash of the index, so two builds never share a folder and an
+ * existing folder is always complete: it is written under a temporary name and renamed into
+ * place, which is atomic, so two JVMs extracting at once both end up using one complete copy.
+ */
+final class PackagedLibraries {
+    static final String LLAMA_CPP_VERSION = "0.5.0";
+    static final String RESOURCE_ROOT = "/native/llama.cpp/" + LLAMA_CPP_VERSION + "/";
+
+    private PackagedLibraries() {
+    }
+
+    /** "linux-x64" etc., or null for a platform no build packages. */
+    static String platform() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        String o = os.startsWith("linux") ? "linux" : os.startsWith("mac") ? "mac" : os.startsWith("windows") ? "win" : os;
+        String a = switch (arch) {
+            case "amd64", "x86_64" -> "x64";
+            case "aarch64", "arm64" -> "arm64";
+            default -> arch;
+        };
+        return o + "-" + a;
+    }
+
+    /** The packaged index for this platform, or null when this jar has none. */
+    static String index(String platform) throws IOException {
+        try (InputStream in = PackagedLibraries.class.getResourceAsStream(RESOURCE_ROOT + platform + "/index.txt")) {
+            return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Whether any platform's libraries were packaged (to tell "not packaged" from "not for this platform"). */
+    static boolean anyPackaged() {
+        return PackagedLibraries.class.getResource(RESOURCE_ROOT + "platforms.txt") != null;
+    }
+
+    static String packagedPlatforms() throws IOException {
+        try (InputStream in = PackagedLibraries.class.getResourceAsStream(RESOURCE_ROOT + "platforms.txt")) {
+            return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8).strip().replace('\n', ' ');
+        }
+    }
+
+    /** Default cache root: {@code $XDG_CACHE_HOME/mixtral4j} or {@code ~/.cache/mixtral4j}. */
+    static Path defaultCacheRoot() {
+        String prop = System.getProperty("mixtral4j.cache");
+        if (prop != null && !prop.isBlank()) {
+            return Path.of(prop);
+        }
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("mixtral4j");
+    }
+
+    /**
+     * Extracts the libraries listed in {@code index} into {@code cacheRoot/llama.cpp/<version>-<hash>/}
+     * unless that folder already exists, and returns it.
+     */
+    static Path extract(String platform, String index, Path cacheRoot) throws IOException {
+        List<Entry> entries = parse(index);
+        Path parent = cacheRoot.resolve("llama.cpp");
+        Path target = parent.resolve(LLAMA_CPP_VERSION + "-" + platform + "-" + sha256(index).substring(0, 16));
+        if (Files.isDirectory(target)) {
+            return target;
+        }
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempDirectory(parent, ".extract-");
+        try {
+            for (Entry e : entries) {
+                String resource = RESOURCE_ROOT + platform + "/" + e.name();
+                try (InputStream in = PackagedLibraries.class.getResourceAsStream(resource)) {
+                    if (in == null) {
+                        throw new IOException("packaged library " + resource + " listed in the index is missing from the jar");
+                    }
+                    Files.copy(in, tmp.resolve(e.name()));
+                }
+                long size = Files.size(tmp.resolve(e.name()));
+                if (size != e.size()) {
+                    throw new IOException("packaged library " + resource + " has " + size + " bytes, index says " + e.size());
+                }
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException raced) {
+                // rename(2) onto a non-empty folder fails with ENOTEMPTY (not always mapped to a
+                // DirectoryNotEmptyException): the folder being there is what matters
+                if (!Files.isDirectory(target)) {
+                    throw raced;
+                }
+                // another JVM finished first: its copy is complete, use it
+            }
+        } finally {
+            deleteTree(tmp);
+        }
+        return target;
+    }
+
+    record Entry(String sha256, long size, String name) {
+    }
+
+    static List<Entry> parse(String index) throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        for (String line : index.split("\n")) {
+            String l = line.strip();
+            if (l.isEmpty() || l.startsWith("#")) {
+                continue;
+            }
+            String[] f = l.split("\\s+");
+            if (f.length != 3 || f[2].contains("/") || f[2].startsWith(".")) {
+                throw new IOException("bad line in packaged llama.cpp index: " + l);
+            }
+            try {
+                entries.add(new Entry(f[0], Long.parseLong(f[1]), f[2]));
+            } catch (NumberFormatException e) {
+                throw new IOException("bad size in packaged llama.cpp index: " + l, e);
+            }
+        }
+        if (entries.isEmpty()) {
+            throw new IOException("packaged llama.cpp index lists no libraries");
+        }
+        return entries;
+    }
+
+    private static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
