@@ -42,10 +42,19 @@ public final class Candidates {
         return size;
     }
 
-    /** Keeps the first {@code n} entries. */
+    /**
+     * Keeps the first {@code n} entries. The probabilities of the survivors no longer sum to one,
+     * so {@link #probsValid()} becomes false (a later {@link #softmax()} renormalises).
+     */
     public void truncate(int n) {
         if (n < 1 || n > size) {
             throw new IllegalArgumentException("cannot keep " + n + " of " + size + " candidates");
+        }
+        if (n < size) {
+            probsValid = false;
+            if (selected >= n) {
+                selected = -1;
+            }
         }
         size = n;
     }
@@ -77,6 +86,79 @@ public final class Candidates {
             throw new IllegalArgumentException("selected index " + index + " outside 0.." + (size - 1));
         }
         this.selected = index;
+    }
+
+    /** Number of entries of the vocabulary this set was made from (the full array length). */
+    public int capacity() {
+        return ids.length;
+    }
+
+    /**
+     * Sorts the current candidates by logit, largest first; equal logits keep ascending token id
+     * order so every run sorts the same way. Does nothing when already sorted.
+     */
+    public void sortByLogitDescending() {
+        if (sortedByLogit) {
+            return;
+        }
+        Integer[] order = new Integer[size];
+        for (int i = 0; i < size; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> {
+            int c = Float.compare(logits[b], logits[a]);
+            return c != 0 ? c : Integer.compare(ids[a], ids[b]);
+        });
+        int[] newIds = new int[size];
+        float[] newLogits = new float[size];
+        float[] newProbs = new float[size];
+        for (int i = 0; i < size; i++) {
+            newIds[i] = ids[order[i]];
+            newLogits[i] = logits[order[i]];
+            newProbs[i] = probs[order[i]];
+        }
+        System.arraycopy(newIds, 0, ids, 0, size);
+        System.arraycopy(newLogits, 0, logits, 0, size);
+        System.arraycopy(newProbs, 0, probs, 0, size);
+        sortedByLogit = true;
+        selected = -1;
+    }
+
+    /**
+     * Sorts by logit and fills {@link #probs()} with the softmax of the current logits (computed
+     * with {@link StrictMath#exp} in a fixed order, so the same logits give bit-identical
+     * probabilities on every JVM). Candidates at negative infinity get probability 0.
+     */
+    public void softmax() {
+        sortByLogitDescending();
+        if (probsValid) {
+            return;
+        }
+        float max = logits[0];
+        if (max == Float.NEGATIVE_INFINITY) {
+            throw new IllegalStateException("every candidate has logit -infinity");
+        }
+        double sum = 0;
+        for (int i = 0; i < size; i++) {
+            double e = StrictMath.exp((double) logits[i] - max);
+            probs[i] = (float) e;
+            sum += e;
+        }
+        for (int i = 0; i < size; i++) {
+            probs[i] = (float) (probs[i] / sum);
+        }
+        probsValid = true;
+    }
+
+    /** Index (into the arrays) of the largest logit; the lowest token id wins ties. */
+    public int argmaxIndex() {
+        int best = 0;
+        for (int i = 1; i < size; i++) {
+            if (logits[i] > logits[best] || (logits[i] == logits[best] && ids[i] < ids[best])) {
+                best = i;
+            }
+        }
+        return best;
     }
 
     /** The chosen token id. */

@@ -11,6 +11,14 @@ public interface Sampler {
 
     void apply(Candidates candidates);
 
+    /**
+     * True when {@link #apply} always ends by choosing a token ({@link Candidates#select});
+     * a chain must end with such a sampler (greedy, dist).
+     */
+    default boolean selectsToken() {
+        return false;
+    }
+
     default void accept(int token) {
     }
 

@@ -1,0 +1,102 @@
+package dev.mixtral4j.inject;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import dev.mixtral4j.Backends;
+import dev.mixtral4j.fakes.TestBackendProvider;
+import dev.mixtral4j.sampling.GreedySampler;
+import dev.mixtral4j.sampling.SamplerChain;
+import dev.mixtral4j.sampling.SamplerRegistry;
+import dev.mixtral4j.spi.Availability;
+import dev.mixtral4j.spi.Sampler;
+import dev.mixtral4j.spi.SamplerProvider;
+import jakarta.inject.Inject;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class Mixtral4jModuleTest {
+
+    /** A user's backend with an injected dependency, as Guice users write them. */
+    public static final class MyBackendProvider extends TestBackendProvider {
+        @Inject
+        public MyBackendProvider(Greeting greeting) {
+            super("mine", 500, () -> Availability.yes(greeting.text()));
+        }
+    }
+
+    /** Claims the id of a discovered provider: the bound one must win. */
+    public static final class MyAlpha extends TestBackendProvider {
+        public MyAlpha() {
+            super("alpha", 1, () -> Availability.yes("bound by the user"));
+        }
+    }
+
+    public record Greeting(String text) {
+    }
+
+    public static final class MySampler implements SamplerProvider {
+        @Override
+        public String name() {
+            return "always-greedy";
+        }
+
+        @Override
+        public Sampler create(Map<String, String> parameters) {
+            return new GreedySampler();
+        }
+    }
+
+    @Test
+    void bindsDiscoveredAndUserProviders() throws Exception {
+        URL dir = getClass().getClassLoader().getResource("discovery/");
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {dir}, getClass().getClassLoader())) {
+            Injector injector = Guice.createInjector(Mixtral4jModule.discoveringWith(loader), new AbstractModule() {
+                @Override
+                protected void configure() {
+                    bind(Greeting.class).toInstance(new Greeting("injected"));
+                    Mixtral4jModule.addBackend(binder()).to(MyBackendProvider.class);
+                    Mixtral4jModule.addBackend(binder()).to(MyAlpha.class);
+                    Mixtral4jModule.addSampler(binder()).to(MySampler.class);
+                }
+            });
+            Backends backends = injector.getInstance(Backends.class);
+            assertSame(backends, injector.getInstance(Backends.class), "one registry per injector");
+            assertTrue(backends.ids().containsAll(java.util.List.of("mine", "alpha", "beta")), backends.ids().toString());
+            assertEquals("injected", backends.all().get(0).availability().reason());
+            assertEquals("mine", backends.withSettings(k -> null).select("auto").id());
+            assertEquals("bound by the user", backends.all().stream()
+                    .filter(i -> i.id().equals("alpha")).findFirst().orElseThrow().availability().reason());
+
+            SamplerRegistry samplers = injector.getInstance(SamplerRegistry.class);
+            assertTrue(samplers.names().contains("always-greedy"));
+            assertTrue(samplers.names().contains("top-k"));
+            SamplerChain chain = samplers.parse("top-k:k=2,always-greedy");
+            assertEquals(1, chain.sample(new float[] {0f, 5f, 1f}));
+        }
+    }
+
+    @Test
+    void withoutDiscoveryOnlyBoundBackends() {
+        Injector injector = Guice.createInjector(Mixtral4jModule.withoutDiscovery(), new AbstractModule() {
+            @Override
+            protected void configure() {
+                Mixtral4jModule.addBackend(binder()).toInstance(TestBackendProvider.available("solo", 1));
+            }
+        });
+        assertEquals(java.util.List.of("solo"), injector.getInstance(Backends.class).ids());
+        assertTrue(injector.getInstance(SamplerRegistry.class).names().contains("dist"));
+    }
+
+    @Test
+    void emptyModuleStillWorks() {
+        Injector injector = Guice.createInjector(Mixtral4jModule.withoutDiscovery());
+        assertTrue(injector.getInstance(Backends.class).ids().isEmpty());
+    }
+}
