@@ -64,7 +64,6 @@ final class LlamaCppModel implements BackendModel {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment params = Llama.llama_model_default_params(arena);
             llama_model_params.vocab_only(params, vocabOnly);
-            llama_model_params.load_mode(params, Llama.LLAMA_LOAD_MODE_MMAP());
             if (options != null && runtime.hasGpu()) {
                 llama_model_params.n_gpu_layers(params, options.gpuLayers() < 0 ? -1 : options.gpuLayers());
                 if (options.device() > 0) {

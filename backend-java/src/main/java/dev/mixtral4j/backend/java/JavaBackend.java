@@ -1,0 +1,60 @@
+package dev.mixtral4j.backend.java;
+
+import dev.mixtral4j.LoadOptions;
+import dev.mixtral4j.backend.java.kernel.Kernels;
+import dev.mixtral4j.backend.java.kernel.VectorSupport;
+import dev.mixtral4j.gguf.GgmlType;
+import dev.mixtral4j.model.ModelFile;
+import dev.mixtral4j.spi.Availability;
+import dev.mixtral4j.spi.Backend;
+import dev.mixtral4j.spi.BackendModel;
+import dev.mixtral4j.spi.DeviceInfo;
+import java.util.List;
+import java.util.Set;
+
+/** The pure-Java backend: runs anywhere the Vector API does. */
+public final class JavaBackend implements Backend {
+    public static final String ID = "java";
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public String description() {
+        return "pure Java, jdk.incubator.vector (" + VectorSupport.F.vectorBitSize() + "-bit vectors), weights read in place";
+    }
+
+    @Override
+    public Availability availability() {
+        return JavaBackendProvider.checkAvailability();
+    }
+
+    @Override
+    public List<DeviceInfo> devices() {
+        Runtime rt = Runtime.getRuntime();
+        return List.of(new DeviceInfo(0, "CPU (" + VectorSupport.F.vectorBitSize() + "-bit vectors, "
+                + rt.availableProcessors() + " threads)", -1, -1));
+    }
+
+    @Override
+    public Set<GgmlType> supportedTensorTypes() {
+        return Kernels.supportedTypes();
+    }
+
+    @Override
+    public Availability supports(ModelFile model) {
+        try {
+            new JavaBackendModel(this, model, LoadOptions.defaults());
+            return Availability.yes("all tensors present with supported types and expected shapes");
+        } catch (RuntimeException e) {
+            return Availability.no(e.getMessage());
+        }
+    }
+
+    @Override
+    public BackendModel load(ModelFile model, LoadOptions options) {
+        return new JavaBackendModel(this, model, options);
+    }
+}

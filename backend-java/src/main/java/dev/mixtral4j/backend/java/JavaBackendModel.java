@@ -1,0 +1,101 @@
+package dev.mixtral4j.backend.java;
+
+import dev.mixtral4j.LoadOptions;
+import dev.mixtral4j.gguf.GgmlType;
+import dev.mixtral4j.model.ModelConfig;
+import dev.mixtral4j.model.ModelFile;
+import dev.mixtral4j.model.TensorCatalogue;
+import dev.mixtral4j.spi.Backend;
+import dev.mixtral4j.spi.BackendModel;
+import dev.mixtral4j.spi.BackendSession;
+import dev.mixtral4j.spi.SessionOptions;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A model ready to compute: every weight resolved to a slice of the mapped file and paired with
+ * its kernel. Nothing is copied; this object only holds views, so loading costs no memory
+ * beyond the mapping the {@link ModelFile} already owns.
+ */
+final class JavaBackendModel implements BackendModel {
+    private final Backend backend;
+    private final ModelFile file;
+    private final ModelConfig config;
+    private final LoadOptions options;
+    final Weight embedding;
+    final Weight outputNorm;
+    final Weight output;
+    final LayerKernels[] layers;
+    /** RoPE inverse frequencies base^(-2i/d) for the rotated pairs. */
+    final double[] ropeFreq;
+    private final Set<JavaSession> sessions = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    JavaBackendModel(Backend backend, ModelFile file, LoadOptions options) {
+        this.backend = backend;
+        this.file = file;
+        this.config = file.config();
+        this.options = options;
+        TensorCatalogue t = file.tensors();
+        this.embedding = Weight.of(file.path(), t.tokenEmbedding());
+        this.outputNorm = Weight.of(file.path(), t.outputNorm());
+        this.output = Weight.of(file.path(), t.output());
+        List<dev.mixtral4j.model.LayerWeights> ls = t.layers();
+        this.layers = new LayerKernels[ls.size()];
+        for (int i = 0; i < layers.length; i++) {
+            layers[i] = LayerKernels.of(file.path(), ls.get(i));
+        }
+        int pairs = config.ropeDimensionCount() / 2;
+        this.ropeFreq = new double[pairs];
+        for (int i = 0; i < pairs; i++) {
+            ropeFreq[i] = Math.pow(config.ropeFreqBase(), -2.0 * i / config.ropeDimensionCount());
+        }
+    }
+
+    @Override
+    public Backend backend() {
+        return backend;
+    }
+
+    @Override
+    public ModelConfig config() {
+        return config;
+    }
+
+    ModelFile file() {
+        return file;
+    }
+
+    LoadOptions options() {
+        return options;
+    }
+
+    @Override
+    public BackendSession newSession(SessionOptions so) {
+        if (closed) {
+            throw new IllegalStateException("model closed: " + file.path());
+        }
+        if (so.contextLength() > config.contextLength()) {
+            throw new IllegalArgumentException("context length " + so.contextLength()
+                    + " exceeds the model's trained context " + config.contextLength());
+        }
+        GgmlType kv = so.kvCacheType() != null ? so.kvCacheType()
+                : options.kvCacheType() != null ? options.kvCacheType() : GgmlType.F16;
+        JavaSession s = new JavaSession(this, so.contextLength(), kv, so.batchSize(), options.threads());
+        sessions.add(s);
+        return s;
+    }
+
+    void closed(JavaSession s) {
+        sessions.remove(s);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (JavaSession s : List.copyOf(sessions)) {
+            s.close();
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.mixtral4j.backend.java;
+
+import dev.mixtral4j.backend.java.kernel.Kernels;
+import dev.mixtral4j.backend.java.kernel.TensorKernel;
+import dev.mixtral4j.gguf.ModelFormatException;
+import dev.mixtral4j.model.WeightMatrix;
+import java.nio.file.Path;
+
+/** A weight in the mapped file together with the kernel of its tensor type. */
+record Weight(WeightMatrix matrix, TensorKernel kernel) {
+
+    static Weight of(Path file, WeightMatrix m) {
+        TensorKernel k = Kernels.find(m.type()).orElseThrow(() -> new ModelFormatException(
+                file + ": tensor '" + m.name() + "' has type " + m.type()
+                        + ", which the java backend does not compute with (supported: " + Kernels.supportedTypes() + ")"));
+        if (m.columns() % m.type().blockSize() != 0) {
+            throw new ModelFormatException(file + ": tensor '" + m.name() + "' rows of " + m.columns()
+                    + " values are not whole " + m.type() + " blocks");
+        }
+        return new Weight(m, k);
+    }
+
+    int rows() {
+        return matrix.rows();
+    }
+
+    int columns() {
+        return matrix.columns();
+    }
+
+    /** Row {@code r} expanded into {@code dst}. */
+    void row(int r, float[] dst, int dstOff) {
+        kernel.dequantize(matrix.data(), r * matrix.rowBytes(), dst, dstOff, matrix.columns());
+    }
+
+    float dot(int r, float[] x, int xOff) {
+        return kernel.dot(matrix.data(), r * matrix.rowBytes(), x, xOff, matrix.columns());
+    }
+}

@@ -1,0 +1,36 @@
+package dev.mixtral4j.backend.java.kernel;
+
+import static dev.mixtral4j.backend.java.kernel.VectorSupport.B;
+import static dev.mixtral4j.backend.java.kernel.VectorSupport.L;
+import static dev.mixtral4j.backend.java.kernel.VectorSupport.LE;
+import static dev.mixtral4j.backend.java.kernel.VectorSupport.half;
+import static dev.mixtral4j.backend.java.kernel.VectorSupport.toFloats;
+
+import dev.mixtral4j.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+/** Blocks of 32: an F16 scale d and 16 bytes of nibbles (low nibbles are values 0-15, high 16-31); value = d * (q - 8). */
+public final class Q4_0Kernel extends ChunkedKernel {
+
+    public Q4_0Kernel() {
+        super(32, 18);
+    }
+
+    @Override
+    public GgmlType type() {
+        return GgmlType.Q4_0;
+    }
+
+    @Override
+    FloatVector chunk(MemorySegment src, long block, int c) {
+        int e0 = c * L;
+        ByteVector q = ByteVector.fromMemorySegment(B, src, block + 2 + (e0 & 15), LE);
+        ByteVector nib = e0 < 16 ? q.and((byte) 0xF) : q.lanewise(VectorOperators.LSHR, 4);
+        return toFloats(nib.sub((byte) 8)).mul(half(src, block));
+    }
+}

@@ -1,0 +1,73 @@
+package dev.mixtral4j.backend.java.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mixtral4j.gguf.GgmlType;
+import dev.mixtral4j.model.WeightMatrix;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Every kernel against the plain scalar loop, on random blocks. */
+class KernelTest {
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
+        "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void dequantizeDotMatvecAndMatmulMatchTheScalarLoop(GgmlType type) {
+        Random rnd = new Random(type.ordinal() * 31L + 7);
+        int n = 512 + (type.blockSize() == 1 ? 8 : 0);
+        int rows = 7;
+        int tokens = 6;
+        TensorKernel k = Kernels.of(type);
+        try (Arena arena = Arena.ofConfined()) {
+            long rowBytes = type.bytesFor(n);
+            MemorySegment seg = arena.allocate(rowBytes * rows + 3);
+            // an odd offset: file slices carry no alignment promise
+            MemorySegment data = seg.asSlice(3, rowBytes * rows);
+            float[][] ref = new float[rows][];
+            for (int r = 0; r < rows; r++) {
+                byte[] bytes = RandomBlocks.row(type, n, rnd);
+                MemorySegment.copy(MemorySegment.ofArray(bytes), 0, data, r * rowBytes, rowBytes);
+                ref[r] = ScalarDequant.dequantize(type, bytes, n);
+            }
+            float[] x = new float[tokens * n];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            for (int r = 0; r < rows; r++) {
+                float[] got = new float[n + 5];
+                k.dequantize(data, r * rowBytes, got, 5, n);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(ref[r][i], got[5 + i], Math.ulp(ref[r][i]) * 2, type + " row " + r + " value " + i);
+                }
+            }
+            WeightMatrix w = new WeightMatrix("w", type, n, rows, data);
+            float[] mv = new float[rows];
+            k.matvec(w, x, n, mv, 0, 0, rows);
+            float[] mm = new float[tokens * rows + 1];
+            k.matmul(w, x, 0, n, tokens, mm, 1, rows, 0, rows, new float[TensorKernel.matmulScratch(n)]);
+            for (int t = 0; t < tokens; t++) {
+                for (int r = 0; r < rows; r++) {
+                    double exact = 0;
+                    double magnitude = 0;
+                    for (int i = 0; i < n; i++) {
+                        exact += (double) ref[r][i] * x[t * n + i];
+                        magnitude += Math.abs((double) ref[r][i] * x[t * n + i]);
+                    }
+                    double tol = 1e-5 * magnitude + 1e-6;
+                    float dot = k.dot(data, r * rowBytes, x, t * n, n);
+                    assertEquals(exact, dot, tol, type + " dot row " + r + " token " + t);
+                    assertEquals(exact, mm[1 + t * rows + r], tol, type + " matmul row " + r + " token " + t);
+                    if (t == 1) {
+                        assertEquals(exact, mv[r], tol, type + " matvec row " + r);
+                    }
+                }
+            }
+            assertTrue(Math.abs(ref[0][1]) + Math.abs(ref[0][2]) > 0, "random data is not all zero");
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dev.mixtral4j.samples.cli;
+
+import dev.mixtral4j.spi.DeviceInfo;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code mixtral4j backends}: every backend found, available or not and why, its devices and rank. */
+@Command(name = "backends",
+        description = {"Lists every backend found, available or not, and why.",
+                "For each: id, rank (\"auto\" picks the available backend with the highest), availability "
+                        + "with its reason, and devices."})
+public final class BackendsCommand implements Callable<Integer> {
+
+    @Option(names = "--json", description = "One JSON object per backend per line.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        List<BackendLookup.Found> found = BackendLookup.discover();
+        if (json) {
+            for (BackendLookup.Found f : found) {
+                out.println(Json.write(toJson(f)));
+            }
+        } else if (found.isEmpty()) {
+            out.println("No backend found on the class path: add a mixtral4j-backend-* jar (e.g. mixtral4j-backend-java).");
+        } else {
+            String auto = found.stream().filter(f -> f.availability().available()).map(BackendLookup.Found::id)
+                    .findFirst().orElse(null);
+            for (BackendLookup.Found f : found) {
+                out.printf("%s%s  rank %d  %s%n", f.id(), f.id().equals(auto) ? " (auto)" : "", f.rank(),
+                        f.availability().available() ? "available" : "UNAVAILABLE");
+                out.printf("    %s%n", f.description());
+                String reason = f.availability().reason();
+                if (reason != null && !reason.isBlank()) {
+                    out.printf("    %s: %s%n", f.availability().available() ? "detail" : "reason", reason);
+                }
+                for (DeviceInfo d : devices(f)) {
+                    out.printf("    device %d: %s%s%n", d.index(), d.name(), d.memoryBytes() < 0 ? ""
+                            : " (" + Sizes.bytes(d.memoryBytes()) + (d.freeBytes() < 0 ? "" : ", " + Sizes.bytes(d.freeBytes()) + " free") + ")");
+                }
+            }
+            out.println(auto == null ? "No backend is available here: see the reasons above."
+                    : "--backend auto selects: " + auto);
+        }
+        out.flush();
+        return Mixtral4jCli.OK;
+    }
+
+    private static List<DeviceInfo> devices(BackendLookup.Found f) {
+        if (!f.availability().available() || f.provider() == null) {
+            return List.of();
+        }
+        try {
+            return f.provider().backend().devices();
+        } catch (RuntimeException | LinkageError e) {
+            return List.of(new DeviceInfo(-1, "devices unknown: " + Mixtral4jCli.oneLine(e), -1, -1));
+        }
+    }
+
+    private static Map<String, Object> toJson(BackendLookup.Found f) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", f.id());
+        m.put("description", f.description());
+        m.put("rank", f.rank());
+        m.put("available", f.availability().available());
+        m.put("reason", f.availability().reason());
+        List<Object> devs = new ArrayList<>();
+        for (DeviceInfo d : devices(f)) {
+            Map<String, Object> dm = new LinkedHashMap<>();
+            dm.put("index", d.index());
+            dm.put("name", d.name());
+            dm.put("memory_bytes", d.memoryBytes());
+            dm.put("free_bytes", d.freeBytes());
+            devs.add(dm);
+        }
+        m.put("devices", devs);
+        return m;
+    }
+}

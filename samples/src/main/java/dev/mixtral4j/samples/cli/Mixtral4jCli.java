@@ -1,0 +1,120 @@
+package dev.mixtral4j.samples.cli;
+
+import java.io.PrintWriter;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * The {@code mixtral4j} command line. Exit codes: 0 success, 1 a run-time failure (reported in
+ * one line, with the stack trace only under {@code --verbose}), 2 a usage error.
+ */
+@Command(name = "mixtral4j",
+        // Subcommands inherit --help, --version and the footer.
+        scope = ScopeType.INHERIT,
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Runs Mixtral-family sparse mixture-of-experts models (GGUF) on the backend of your choice.",
+        synopsisSubcommandLabel = "COMMAND",
+        commandListHeading = "%nCommands:%n",
+        footer = {"", "Exit codes: 0 success, 1 failure (one-line message; --verbose for the stack trace), 2 usage error."})
+public final class Mixtral4jCli implements Runnable {
+
+    /**
+     * Every subcommand, in the order `mixtral4j --help` lists them. To add a command, write a
+     * class annotated with {@code @Command(name = ...)} in this package and add one line here.
+     */
+    static final List<Class<?>> COMMANDS = List.of(
+            InfoCommand.class,
+            BackendsCommand.class,
+            EvalCommand.class,
+            TokenizeCommand.class);
+
+    public static final int OK = 0;
+    public static final int FAILURE = 1;
+    public static final int USAGE = 2;
+
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+            description = "Print stack traces and more detail on failure.")
+    boolean verbose;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        // `mixtral4j` alone: show what it can do rather than fail silently.
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /** Runs the command line with the given streams; returns the exit code. Used by tests. */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = commandLine(out, err);
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    /** The configured command line: all subcommands, streams, exit codes and error handling. */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Mixtral4jCli());
+        for (Class<?> command : COMMANDS) {
+            cl.addSubcommand(command);
+        }
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionExceptionHandler(Mixtral4jCli::handleFailure);
+        return cl;
+    }
+
+    private static int handleFailure(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+        PrintWriter err = cl.getErr();
+        boolean verbose = parsed.hasMatchedOption("--verbose") || anySubcommandVerbose(parsed);
+        if (e instanceof UsageException) {
+            err.println("mixtral4j " + cl.getCommandName() + ": " + e.getMessage());
+            err.println("Try 'mixtral4j " + cl.getCommandName() + " --help'.");
+            return USAGE;
+        }
+        err.println("error: " + oneLine(e));
+        if (verbose) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return FAILURE;
+    }
+
+    private static boolean anySubcommandVerbose(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--verbose")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The message of the exception (and of its causes when they add something), on one line. */
+    static String oneLine(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m == null || m.isBlank()) {
+                m = t.getClass().getSimpleName();
+            }
+            if (sb.indexOf(m) < 0) {
+                if (!sb.isEmpty()) {
+                    sb.append(": ");
+                }
+                sb.append(m);
+            }
+        }
+        return sb.toString().replace('\n', ' ').replace('\r', ' ');
+    }
+}

@@ -1,0 +1,133 @@
+package dev.mixtral4j.samples.examples;
+
+import dev.mixtral4j.LoadOptions;
+import dev.mixtral4j.gguf.GgmlType;
+import dev.mixtral4j.model.ModelConfig;
+import dev.mixtral4j.model.ModelFile;
+import dev.mixtral4j.spi.Availability;
+import dev.mixtral4j.spi.Backend;
+import dev.mixtral4j.spi.BackendModel;
+import dev.mixtral4j.spi.BackendSession;
+import dev.mixtral4j.spi.DeviceInfo;
+import dev.mixtral4j.spi.Logits;
+import dev.mixtral4j.spi.SessionOptions;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The decorating backend of {@link TracingBackendProvider}: delegates everything, logs forward passes. */
+final class TracingBackend implements Backend {
+    private static final Logger LOG = LoggerFactory.getLogger(TracingBackend.class);
+
+    private final Backend inner;
+
+    TracingBackend(Backend inner) {
+        this.inner = inner;
+    }
+
+    @Override
+    public String id() {
+        return TracingBackendProvider.ID;
+    }
+
+    @Override
+    public String description() {
+        return "tracing " + inner.id() + ": " + inner.description();
+    }
+
+    @Override
+    public Availability availability() {
+        return inner.availability();
+    }
+
+    @Override
+    public List<DeviceInfo> devices() {
+        return inner.devices();
+    }
+
+    @Override
+    public Set<GgmlType> supportedTensorTypes() {
+        return inner.supportedTensorTypes();
+    }
+
+    @Override
+    public Availability supports(ModelFile model) {
+        return inner.supports(model);
+    }
+
+    @Override
+    public BackendModel load(ModelFile model, LoadOptions options) {
+        long t0 = System.nanoTime();
+        BackendModel m = inner.load(model, options.toBuilder().backend(inner.id()).build());
+        LOG.info("loaded {} on {} in {} ms", model.path().getFileName(), inner.id(), (System.nanoTime() - t0) / 1_000_000);
+        return new Model(m);
+    }
+
+    private final class Model implements BackendModel {
+        private final BackendModel inner;
+
+        Model(BackendModel inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public Backend backend() {
+            return TracingBackend.this;
+        }
+
+        @Override
+        public ModelConfig config() {
+            return inner.config();
+        }
+
+        @Override
+        public BackendSession newSession(SessionOptions options) {
+            return new Session(inner.newSession(options));
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    private static final class Session implements BackendSession {
+        private final BackendSession inner;
+
+        Session(BackendSession inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public int contextLength() {
+            return inner.contextLength();
+        }
+
+        @Override
+        public int position() {
+            return inner.position();
+        }
+
+        @Override
+        public Logits forward(int[] tokens, int startPosition, boolean allLogits) {
+            long t0 = System.nanoTime();
+            Logits logits = inner.forward(tokens, startPosition, allLogits);
+            double ms = (System.nanoTime() - t0) / 1e6;
+            LOG.info("forward {} token(s) at positions {}..{} in {} ms ({} tokens/s)", tokens.length, startPosition,
+                    startPosition + tokens.length - 1, String.format("%.2f", ms),
+                    String.format("%.1f", tokens.length / (ms / 1000)));
+            return logits;
+        }
+
+        @Override
+        public void truncate(int length) {
+            inner.truncate(length);
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+}

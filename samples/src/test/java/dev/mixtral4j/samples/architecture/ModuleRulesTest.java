@@ -1,0 +1,154 @@
+package dev.mixtral4j.samples.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.Dependency;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchCondition;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.EvaluationResult;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The module rules of DESIGN.md, checked on the compiled classes of every module (all of them are
+ * on this module's test class path: api and tokenizer at compile scope, the backends at run time).
+ * Modules are told apart by package: {@code dev.mixtral4j.tokenizer..}, {@code dev.mixtral4j.backend.<id>..},
+ * {@code dev.mixtral4j.samples..}; everything else under {@code dev.mixtral4j} is api.
+ */
+class ModuleRulesTest {
+    static final String ROOT = "dev.mixtral4j";
+    static final String TOKENIZER = "dev.mixtral4j.tokenizer..";
+    static final String BACKENDS = "dev.mixtral4j.backend..";
+    static final String SAMPLES = "dev.mixtral4j.samples..";
+
+    static JavaClasses production;
+
+    @BeforeAll
+    static void importClasses() {
+        production = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TEST_FIXTURES)
+                // The api test-jar (testkit, fixtures, api's own tests) is test code too.
+                .withImportOption(location -> !location.contains("-tests.jar"))
+                .importPackages(ROOT);
+    }
+
+    static DescribedPredicate<JavaClass> inApi() {
+        return DescribedPredicate.describe("in api",
+                c -> (c.getPackageName().equals(ROOT) || c.getPackageName().startsWith(ROOT + "."))
+                        && !c.getPackageName().startsWith("dev.mixtral4j.tokenizer")
+                        && !c.getPackageName().startsWith("dev.mixtral4j.backend")
+                        && !c.getPackageName().startsWith("dev.mixtral4j.samples"));
+    }
+
+    /** The backend a class belongs to ("java" for dev.mixtral4j.backend.java.kernels.X), or null. */
+    static String backendOf(String packageName) {
+        String prefix = "dev.mixtral4j.backend.";
+        if (!packageName.startsWith(prefix)) {
+            return null;
+        }
+        String rest = packageName.substring(prefix.length());
+        int dot = rest.indexOf('.');
+        return dot < 0 ? rest : rest.substring(0, dot);
+    }
+
+    @Test
+    void theImportSeesEveryModuleThatHasClasses() {
+        // A rule over no classes proves nothing: make sure api and samples (at least) were read,
+        // which also shows this ArchUnit version reads Java 25 class files.
+        assertTrue(production.stream().anyMatch(c -> c.getName().equals("dev.mixtral4j.spi.BackendProvider")),
+                "api classes were not imported");
+        assertTrue(production.stream().anyMatch(c -> c.getPackageName().startsWith("dev.mixtral4j.samples.cli")),
+                "samples classes were not imported");
+        assertFalse(production.stream().anyMatch(c -> c.getSimpleName().endsWith("Test")),
+                "test classes leaked into the production import");
+    }
+
+    @Test
+    void apiKnowsNoBackendAndNoTokenizer() {
+        noClasses().that(inApi())
+                .should().dependOnClassesThat().resideInAnyPackage(BACKENDS, TOKENIZER, SAMPLES)
+                .because("api is the stable surface every module builds on; backends and tokenizers plug in through its SPIs")
+                .check(production);
+    }
+
+    @Test
+    void tokenizerDependsOnlyOnApi() {
+        noClasses().that().resideInAPackage(TOKENIZER)
+                .should().dependOnClassesThat().resideInAnyPackage(BACKENDS, SAMPLES)
+                .allowEmptyShould(true)
+                .check(production);
+    }
+
+    @Test
+    void backendsNeverSeeEachOtherNorTokenizerNorSamples() {
+        ArchRule rule = classes().that().resideInAPackage(BACKENDS)
+                .should(dependOnNoOtherBackend())
+                .andShould().onlyDependOnClassesThat(DescribedPredicate.not(
+                        DescribedPredicate.describe("in tokenizer or samples",
+                                (JavaClass c) -> c.getPackageName().startsWith("dev.mixtral4j.tokenizer")
+                                        || c.getPackageName().startsWith("dev.mixtral4j.samples"))))
+                .allowEmptyShould(true);
+        rule.check(production);
+    }
+
+    @Test
+    void samplesReachBackendsOnlyThroughServiceLoader() {
+        noClasses().that().resideInAPackage(SAMPLES)
+                .should().dependOnClassesThat().resideInAPackage(BACKENDS)
+                .because("the CLI and examples find backends with ServiceLoader, so any backend jar plugs in")
+                .check(production);
+    }
+
+    @Test
+    void nothingOutsideABackendTouchesItsPackages() {
+        // Backends export nothing: every package of a backend is internal to it.
+        classes().should(dependOnNoOtherBackend()).check(production);
+    }
+
+    @Test
+    void theRulesCatchAViolation() {
+        // The same condition, run on a class that does reach into a backend's packages, must fail:
+        // otherwise the rules above could pass for the wrong reason.
+        JavaClasses fixture = new ClassFileImporter().importClasses(ReachesIntoBackend.class,
+                dev.mixtral4j.backend.fixture.InternalThing.class);
+        EvaluationResult result = classes().that().haveSimpleName("ReachesIntoBackend")
+                .should(dependOnNoOtherBackend()).evaluate(fixture);
+        assertTrue(result.hasViolation(), "a dependency on dev.mixtral4j.backend.fixture went unnoticed");
+        EvaluationResult samplesRule = noClasses().that().haveSimpleName("ReachesIntoBackend")
+                .should().dependOnClassesThat().resideInAPackage(BACKENDS).evaluate(fixture);
+        assertTrue(samplesRule.hasViolation());
+    }
+
+    /** A class may depend on the packages of at most one backend: its own. */
+    static ArchCondition<JavaClass> dependOnNoOtherBackend() {
+        return new ArchCondition<>("depend on no backend other than their own") {
+            @Override
+            public void check(JavaClass c, ConditionEvents events) {
+                String own = backendOf(c.getPackageName());
+                Set<String> bad = new TreeSet<>();
+                for (Dependency d : c.getDirectDependenciesFromSelf()) {
+                    String target = backendOf(d.getTargetClass().getPackageName());
+                    if (target != null && !target.equals(own)) {
+                        bad.add(d.getDescription());
+                    }
+                }
+                for (String b : bad) {
+                    events.add(SimpleConditionEvent.violated(c, b));
+                }
+            }
+        };
+    }
+}
