@@ -30,7 +30,8 @@ public final class Mixtral4jCli implements Runnable {
             DemoCommand.class,
             InfoCommand.class,
             BackendsCommand.class,
-            EvalCommand.class);
+            EvalCommand.class,
+            TokenizeCommand.class);
 
     public static final int OK = 0;
     public static final int FAILURE = 1;
