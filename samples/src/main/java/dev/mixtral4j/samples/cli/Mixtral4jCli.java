@@ -29,7 +29,8 @@ public final class Mixtral4jCli implements Runnable {
     static final List<Class<?>> COMMANDS = List.of(
             InfoCommand.class,
             BackendsCommand.class,
-            EvalCommand.class);
+            EvalCommand.class,
+            BenchCommand.class);
 
     public static final int OK = 0;
     public static final int FAILURE = 1;
