@@ -30,6 +30,7 @@ public final class Mixtral4jCli implements Runnable {
             InfoCommand.class,
             BackendsCommand.class,
             EvalCommand.class,
+            TokenizeCommand.class,
             BenchCommand.class);
 
     public static final int OK = 0;
