@@ -102,7 +102,7 @@ public final class ModelLoader {
             for (Backend b : choices) {
                 Availability a = supports(b, file);
                 if (!a.available()) {
-                    refusals.add(b.id() + ": " + a.reason());
+                    refusals.add(choices.size() == 1 ? a.reason() : b.id() + ": " + a.reason());
                     continue;
                 }
                 Model model = new Model(file, options, backends, tokenizers, b);

@@ -204,7 +204,10 @@ public final class Session implements AutoCloseable {
         sequence.close();
     }
 
-    /** Cancels a running generation and frees the KV cache. Idempotent. */
+    /**
+     * Cancels a running generation and frees the KV cache. Idempotent. From another thread than
+     * the generating one, waits for a forward call in flight to return first.
+     */
     @Override
     public void close() {
         if (closedBecause != null) {
@@ -212,7 +215,7 @@ public final class Session implements AutoCloseable {
         }
         Generation g = running.get();
         if (g != null) {
-            g.close();
+            g.cancel();
         }
         closedBecause = "session closed";
         model.unregister(this);

@@ -164,6 +164,30 @@ class GenerationLoopTest {
     }
 
     @Test
+    void closingFromAnotherThreadNeverFreesTheSessionUnderAForwardCall() throws Exception {
+        FakeWorld w = new FakeWorld(dir, FakeWorld::printable, 100_000);
+        w.a.setDelayMillis(3);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (Model m = w.load()) {
+            Session s = m.newSession();
+            CountDownLatch started = new CountDownLatch(3);
+            Future<GenerationResult> f = pool.submit(() -> s.generate("go", greedy(50_000).build(),
+                    t -> started.countDown()));
+            assertTrue(started.await(30, TimeUnit.SECONDS));
+            s.close();
+            try {
+                assertEquals(StopReason.CANCELLED, f.get(30, TimeUnit.SECONDS).stopReason());
+            } catch (java.util.concurrent.ExecutionException e) {
+                // Acceptable only when our own guard refused a forward after close, never the backend.
+                assertEquals("the backend session is closed", e.getCause().getMessage());
+            }
+            assertTrue(w.a.models().getFirst().sessions().getFirst().closed());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void cancelHandleInOptionsStopsThePrefill() throws Exception {
         FakeWorld w = new FakeWorld(dir, FakeWorld::printable, 256);
         try (Model m = w.load(); Session s = m.newSession()) {

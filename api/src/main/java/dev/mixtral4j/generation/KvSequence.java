@@ -8,13 +8,18 @@ import java.util.Arrays;
  * A backend session together with the tokens it has seen: the first {@link #evaluatedCount()}
  * are in its KV cache, and at most one more (the last token sampled) is known but not yet
  * computed. This is what lets a new prompt reuse the cached prefix it shares with the history,
- * and what a transfer to another backend replays. Not thread-safe.
+ * and what a transfer to another backend replays.
+ *
+ * <p>Methods are synchronized so that {@link #close()} from another thread waits for a forward
+ * call in flight instead of freeing the backend session under it; after close every forward
+ * call fails with an {@link IllegalStateException}.
  */
 public final class KvSequence implements AutoCloseable {
     private final BackendSession session;
     private final int defaultBatchSize;
     private int[] tokens = new int[0];
     private int evaluated;
+    private boolean closed;
 
     /**
      * @param defaultBatchSize most tokens per forward call when a prefill does not say
@@ -43,21 +48,21 @@ public final class KvSequence implements AutoCloseable {
     }
 
     /** Every token of the sequence, the pending one included. */
-    public int[] tokens() {
+    public synchronized int[] tokens() {
         return tokens.clone();
     }
 
-    public int size() {
+    public synchronized int size() {
         return tokens.length;
     }
 
     /** Tokens held in the KV cache (a prefix of {@link #tokens()}). */
-    public int evaluatedCount() {
+    public synchronized int evaluatedCount() {
         return evaluated;
     }
 
     /** Tokens shared at the start of the KV cache and {@code prompt}. */
-    public int commonPrefix(int[] prompt) {
+    public synchronized int commonPrefix(int[] prompt) {
         int n = Math.min(evaluated, prompt.length);
         int i = 0;
         while (i < n && tokens[i] == prompt[i]) {
@@ -76,7 +81,7 @@ public final class KvSequence implements AutoCloseable {
      *                  the chunks computed so far
      * @return the last row of logits, or null when cancelled
      */
-    public float[] prefill(int[] prompt, int batchSize, java.util.function.BooleanSupplier cancelled) {
+    public synchronized float[] prefill(int[] prompt, int batchSize, java.util.function.BooleanSupplier cancelled) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("empty prompt: nothing to generate from (add BOS?)");
         }
@@ -106,7 +111,7 @@ public final class KvSequence implements AutoCloseable {
      * Appends a sampled token without computing it. It becomes the pending token; the previous
      * pending token, if any, must have been computed with {@link #evaluatePending()} first.
      */
-    public void append(int token) {
+    public synchronized void append(int token) {
         if (tokens.length != evaluated) {
             throw new IllegalStateException("a token is already pending");
         }
@@ -115,12 +120,12 @@ public final class KvSequence implements AutoCloseable {
     }
 
     /** True when the last token is known but not in the KV cache yet. */
-    public boolean hasPending() {
+    public synchronized boolean hasPending() {
         return tokens.length > evaluated;
     }
 
     /** Computes the pending token and returns the logits after it. */
-    public float[] evaluatePending() {
+    public synchronized float[] evaluatePending() {
         if (!hasPending()) {
             throw new IllegalStateException("no pending token");
         }
@@ -130,7 +135,7 @@ public final class KvSequence implements AutoCloseable {
     }
 
     /** Forgets everything from {@code length} on. */
-    public void keep(int length) {
+    public synchronized void keep(int length) {
         if (length < 0 || length > tokens.length) {
             throw new IllegalArgumentException("cannot keep " + length + " of " + tokens.length + " tokens");
         }
@@ -146,7 +151,7 @@ public final class KvSequence implements AutoCloseable {
      * again (in chunks of {@code batchSize}), the pending one stays pending. This sequence is left
      * untouched; on failure the target session is left to the caller.
      */
-    public KvSequence replayInto(BackendSession target, int batchSize) {
+    public synchronized KvSequence replayInto(BackendSession target, int batchSize) {
         KvSequence copy = new KvSequence(target, batchSize);
         for (int pos = 0; pos < evaluated; pos += batchSize) {
             int end = Math.min(evaluated, pos + batchSize);
@@ -158,6 +163,9 @@ public final class KvSequence implements AutoCloseable {
     }
 
     private Logits forward(int[] input, int start) {
+        if (closed) {
+            throw new IllegalStateException("the backend session is closed");
+        }
         try {
             return session.forward(input, start, false);
         } catch (RuntimeException e) {
@@ -169,7 +177,10 @@ public final class KvSequence implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        session.close();
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            session.close();
+        }
     }
 }

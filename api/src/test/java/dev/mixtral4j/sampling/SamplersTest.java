@@ -60,6 +60,33 @@ class SamplersTest {
     }
 
     @Test
+    void partialTopKEqualsAFullSortOnRandomLogitsWithTies() {
+        Random r = new Random(99);
+        for (int trial = 0; trial < 100; trial++) {
+            float[] logits = new float[300];
+            for (int i = 0; i < logits.length; i++) {
+                logits[i] = r.nextInt(40) - 20 + (r.nextBoolean() ? 0.5f : 0f); // many ties
+            }
+            int k = 1 + r.nextInt(60);
+            Candidates partial = new Candidates(logits);
+            partial.keepTopK(k);
+            Candidates full = new Candidates(logits);
+            full.sortByLogitDescending();
+            full.truncate(k);
+            assertArrayEquals(keptIds(full), keptIds(partial));
+            // The full sort agrees with an independent ordering: logit descending, then id ascending.
+            Integer[] order = new Integer[logits.length];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : a - b);
+            for (int i = 0; i < k; i++) {
+                assertEquals(order[i].intValue(), partial.ids()[i]);
+            }
+        }
+    }
+
+    @Test
     void topPKeepsTheMinimalPrefixReachingP() {
         double[] probs = {0.05, 0.5, 0.15, 0.3};
         assertArrayEquals(new int[] {1}, topP(probs, 0.4));

@@ -27,6 +27,7 @@ public final class Mixtral4jCli implements Runnable {
      * class annotated with {@code @Command(name = ...)} in this package and add one line here.
      */
     static final List<Class<?>> COMMANDS = List.of(
+            DemoCommand.class,
             InfoCommand.class,
             BackendsCommand.class,
             EvalCommand.class,
