@@ -31,7 +31,8 @@ public final class Mixtral4jCli implements Runnable {
             InfoCommand.class,
             BackendsCommand.class,
             EvalCommand.class,
-            TokenizeCommand.class);
+            TokenizeCommand.class,
+            BenchCommand.class);
 
     public static final int OK = 0;
     public static final int FAILURE = 1;
