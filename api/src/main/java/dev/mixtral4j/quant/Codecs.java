@@ -19,6 +19,12 @@ final class Codecs {
         register(new Q5_1Codec());
         register(new Q8_0Codec());
         register(new Q8_1Codec());
+        register(new Q2_KCodec());
+        register(new Q3_KCodec());
+        register(new Q4_KCodec());
+        register(new Q5_KCodec());
+        register(new Q6_KCodec());
+        register(new Q8_KCodec());
     }
 
     private Codecs() {

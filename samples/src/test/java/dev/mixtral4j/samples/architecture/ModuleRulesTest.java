@@ -40,6 +40,8 @@ class ModuleRulesTest {
         production = new ClassFileImporter()
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TEST_FIXTURES)
+                // The api test-jar (testkit, fixtures, api's own tests) is test code too.
+                .withImportOption(location -> !location.contains("-tests.jar"))
                 .importPackages(ROOT);
     }
 
