@@ -27,9 +27,12 @@ public final class Mixtral4jCli implements Runnable {
      * class annotated with {@code @Command(name = ...)} in this package and add one line here.
      */
     static final List<Class<?>> COMMANDS = List.of(
+            DemoCommand.class,
             InfoCommand.class,
             BackendsCommand.class,
-            EvalCommand.class);
+            EvalCommand.class,
+            TokenizeCommand.class,
+            BenchCommand.class);
 
     public static final int OK = 0;
     public static final int FAILURE = 1;
