@@ -127,7 +127,62 @@ public final class Candidates {
             truncate(k);
             return;
         }
-        // Max-heap of the k smallest keys (= the k best candidates); its root is the worst kept.
+        long[] keys = topKeys(k);
+        reorder(keys, k);
+        probsValid = false;
+        size = k;
+        sortedByLogit = true;
+    }
+
+    /**
+     * Indices (into the arrays) of the {@code k} largest logits, largest first (ties in current
+     * order), found without sorting everything and without changing anything.
+     */
+    public int[] topIndices(int k) {
+        int n = Math.min(k, size);
+        if (n < 1) {
+            throw new IllegalArgumentException("k must be positive: " + k);
+        }
+        int[] out = new int[n];
+        if (sortedByLogit) {
+            for (int i = 0; i < n; i++) {
+                out[i] = i;
+            }
+            return out;
+        }
+        long[] keys = topKeys(n);
+        for (int i = 0; i < n; i++) {
+            out[i] = (int) keys[i];
+        }
+        return out;
+    }
+
+    /**
+     * Keeps the first {@code n} of {@code indices} (as {@link #topIndices} returns them, largest
+     * logit first), in that order. Probabilities move with their entries but no longer sum to one.
+     */
+    public void keepSorted(int[] indices, int n) {
+        if (n < 1 || n > indices.length || n > size) {
+            throw new IllegalArgumentException("cannot keep " + n + " of " + indices.length + " indices");
+        }
+        long[] keys = new long[n];
+        for (int i = 0; i < n; i++) {
+            if (indices[i] < 0 || indices[i] >= size) {
+                throw new IllegalArgumentException("index " + indices[i] + " outside 0.." + (size - 1));
+            }
+            keys[i] = indices[i];
+        }
+        reorder(keys, n);
+        if (n < size) {
+            probsValid = false;
+        }
+        size = n;
+        sortedByLogit = true;
+    }
+
+    /** The k smallest sort keys (= best candidates), ascending. */
+    private long[] topKeys(int k) {
+        // Max-heap of the k smallest keys; its root is the worst kept.
         long[] heap = new long[k];
         for (int i = 0; i < k; i++) {
             heap[i] = sortKey(i);
@@ -141,12 +196,7 @@ public final class Candidates {
             }
         }
         java.util.Arrays.sort(heap);
-        reorder(heap, k);
-        if (k < size) {
-            probsValid = false;
-        }
-        size = k;
-        sortedByLogit = true;
+        return heap;
     }
 
     /**
@@ -209,16 +259,27 @@ public final class Candidates {
     }
 
     /**
-     * Sorts by logit and fills {@link #probs()} with the softmax of the current logits (computed
-     * with {@link StrictMath#exp} in a fixed order, so the same logits give bit-identical
-     * probabilities on every JVM). Candidates at negative infinity get probability 0.
+     * Sorts by logit and fills {@link #probs()} with the softmax of the current logits (see
+     * {@link #normalize()}).
      */
     public void softmax() {
         sortByLogitDescending();
+        normalize();
+    }
+
+    /**
+     * Fills {@link #probs()} with the softmax of the current logits, in the current order (no
+     * sort). Computed with {@link StrictMath#exp} in a fixed order, so the same logits in the same
+     * order give bit-identical probabilities on every JVM. Candidates at negative infinity get 0.
+     */
+    public void normalize() {
         if (probsValid) {
             return;
         }
-        float max = logits[0];
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < size; i++) {
+            max = Math.max(max, logits[i]);
+        }
         if (max == Float.NEGATIVE_INFINITY) {
             throw new IllegalStateException("every candidate has logit -infinity");
         }

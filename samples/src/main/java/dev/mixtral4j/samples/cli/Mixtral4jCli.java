@@ -36,7 +36,8 @@ public final class Mixtral4jCli implements Runnable {
             EvalCommand.class,
             GenerateCommand.class,
             ChatCommand.class,
-            TokenizeCommand.class);
+            TokenizeCommand.class,
+            BenchCommand.class);
 
     public static final int OK = 0;
     public static final int FAILURE = 1;
