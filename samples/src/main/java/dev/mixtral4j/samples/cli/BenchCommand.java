@@ -117,7 +117,7 @@ public final class BenchCommand implements Callable<Integer> {
                 out.flush();
             }
             for (String id : backends) {
-                Backend be = BackendChoice.select(id.trim());
+                Backend be = dev.mixtral4j.Backends.discover().select(id.trim());
                 Result r = measure(be, mf, file, typeName, nThreads);
                 results.add(r);
                 if (json) {
