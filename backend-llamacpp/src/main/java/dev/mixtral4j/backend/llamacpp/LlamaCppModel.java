@@ -22,6 +22,9 @@ import java.util.Set;
  * closes its open sessions first (a context must not outlive its model), then frees the model.
  */
 final class LlamaCppModel implements BackendModel {
+    /** {@link LoadOptions#extra()} key: "false" turns off ggml's repacked CPU weight copies. */
+    static final String REPACK_OPTION = "llamacpp.repack";
+
     private final LlamaCppBackend backend;
     private final ModelConfig config;
     private final String path;
@@ -64,6 +67,10 @@ final class LlamaCppModel implements BackendModel {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment params = Llama.llama_model_default_params(arena);
             llama_model_params.vocab_only(params, vocabOnly);
+            if (options != null && "false".equalsIgnoreCase(options.extra().get(REPACK_OPTION))) {
+                // weights stay in the mapped file's layout instead of ggml's CPU-repacked copy
+                llama_model_params.use_extra_bufts(params, false);
+            }
             if (options != null && runtime.hasGpu()) {
                 llama_model_params.n_gpu_layers(params, options.gpuLayers() < 0 ? -1 : options.gpuLayers());
                 if (options.device() > 0) {
