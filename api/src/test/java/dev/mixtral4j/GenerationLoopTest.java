@@ -125,6 +125,19 @@ class GenerationLoopTest {
     }
 
     @Test
+    void ignoringEndOfGenerationRunsToMaxTokens() throws Exception {
+        int[] prompt = TOK.encode("x", true, false);
+        FakeWorld w = new FakeWorld(dir, FakeWorld.scripted(TOK.encode("ab", false, false), prompt.length), 64);
+        try (Model m = w.load(); Session s = m.newSession()) {
+            GenerationResult r = s.generate("x", greedy(5).ignoreEndOfGeneration(true).build());
+            assertEquals(5, r.tokens().length);
+            assertEquals(StopReason.MAX_TOKENS, r.stopReason());
+            assertEquals(CharTokenizer.EOS, r.tokens()[2]);
+            assertEquals("ab", r.text(), "control tokens decode to nothing");
+        }
+    }
+
+    @Test
     void contextFullStopsWithoutOverflowing() throws Exception {
         FakeWorld w = new FakeWorld(dir, FakeWorld::printable, 12);
         try (Model m = w.load(); Session s = m.newSession()) {

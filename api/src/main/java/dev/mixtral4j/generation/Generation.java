@@ -150,7 +150,7 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
 
         StringBuilder out = new StringBuilder();
         StopReason stop = null;
-        if (tokenizer != null && tokenizer.isEndOfGeneration(token)) {
+        if (tokenizer != null && !options.ignoreEndOfGeneration() && tokenizer.isEndOfGeneration(token)) {
             stop = StopReason.END_OF_GENERATION;
         } else if (options.stopTokens().contains(token)) {
             stop = StopReason.STOP_TOKEN;

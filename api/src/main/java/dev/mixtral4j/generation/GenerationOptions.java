@@ -21,9 +21,12 @@ import java.util.Set;
  *                     leave false for untrusted text (chat always parses its own template)
  * @param batchSize    most prompt tokens per forward call during the prefill; 0: the session's batch size
  * @param cancel       checked between steps, or null (sessions also offer {@code cancel()})
+ * @param ignoreEndOfGeneration keep going past the tokenizer's end-of-generation tokens (for
+ *                     benchmarks that need exactly {@code maxTokens}); user stop tokens still stop
  */
 public record GenerationOptions(int maxTokens, Sampler sampler, List<String> stopStrings, Set<Integer> stopTokens,
-                                boolean addBos, boolean parseSpecial, int batchSize, CancelHandle cancel) {
+                                boolean addBos, boolean parseSpecial, int batchSize, CancelHandle cancel,
+                                boolean ignoreEndOfGeneration) {
 
     public static final int DEFAULT_MAX_TOKENS = 256;
 
@@ -69,6 +72,7 @@ public record GenerationOptions(int maxTokens, Sampler sampler, List<String> sto
         b.parseSpecial = parseSpecial;
         b.batchSize = batchSize;
         b.cancel = cancel;
+        b.ignoreEndOfGeneration = ignoreEndOfGeneration;
         return b;
     }
 
@@ -81,6 +85,7 @@ public record GenerationOptions(int maxTokens, Sampler sampler, List<String> sto
         private boolean parseSpecial;
         private int batchSize;
         private CancelHandle cancel;
+        private boolean ignoreEndOfGeneration;
 
         private Builder() {
         }
@@ -142,9 +147,14 @@ public record GenerationOptions(int maxTokens, Sampler sampler, List<String> sto
             return this;
         }
 
+        public Builder ignoreEndOfGeneration(boolean ignore) {
+            this.ignoreEndOfGeneration = ignore;
+            return this;
+        }
+
         public GenerationOptions build() {
             return new GenerationOptions(maxTokens, sampler, stopStrings, stopTokens, addBos, parseSpecial, batchSize,
-                    cancel);
+                    cancel, ignoreEndOfGeneration);
         }
     }
 }

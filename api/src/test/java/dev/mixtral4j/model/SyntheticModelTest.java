@@ -192,6 +192,32 @@ class SyntheticModelTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void randomBlocksHaveZeroMeanAndTheIntendedSpread(GgmlType type) throws IOException {
+        // width 1024: target std 1/32 for attn_q; mean must be ~0 or a bias builds up over layers
+        Path p = SyntheticModel.builder().embeddingLength(1024).heads(8).kvHeads(8).feedForwardLength(256).layers(1)
+                .experts(2).expertsUsed(1).tensorType(type).weightSource(SyntheticModel.WeightSource.RANDOM_BLOCKS)
+                .write(dir.resolve("rb-" + type + ".gguf"));
+        try (ModelFile m = ModelFile.open(p)) {
+            WeightMatrix q = m.tensors().layer(0).wq();
+            assertEquals(type, q.type());
+            double sum = 0, sq = 0;
+            long n = 0;
+            for (int r = 0; r < q.rows(); r++) {
+                for (float v : dev.mixtral4j.quant.Dequantizer.dequantizeRow(q, r)) {
+                    assertTrue(Float.isFinite(v));
+                    sum += v;
+                    sq += (double) v * v;
+                    n++;
+                }
+            }
+            double mean = sum / n, std = Math.sqrt(sq / n - mean * mean);
+            assertEquals(1 / 32.0, std, 0.3 / 32.0, type + " std");
+            assertTrue(Math.abs(mean) < 0.02 * std, type + " mean " + mean + " vs std " + std);
+        }
+    }
+
     private static byte[] bytes(WeightMatrix w) {
         return w.data().toArray(ValueLayout.JAVA_BYTE);
     }

@@ -37,6 +37,8 @@ public final class ReferenceForward {
     private final double[][] output;
     private final List<Layer> layers = new ArrayList<>();
     private Routing lastRouting;
+    /** Test-only fault: sum the chosen experts without their routing weights (Jlama's bug). */
+    private final boolean dropRoutingWeights;
 
     private record Layer(double[] attnNorm, double[][] wq, double[][] wk, double[][] wv, double[][] wo,
                          double[] ffnNorm, double[][] router, List<double[][]> gate, List<double[][]> up,
@@ -50,6 +52,12 @@ public final class ReferenceForward {
 
     /** Dequantizes every weight of {@code model} (the model may be closed afterwards). */
     public ReferenceForward(ModelFile model) {
+        this(model, false);
+    }
+
+    /** With {@code dropRoutingWeights}, a deliberately wrong pass for checking that tests catch the bug. */
+    ReferenceForward(ModelFile model, boolean dropRoutingWeights) {
+        this.dropRoutingWeights = dropRoutingWeights;
         this.c = model.config();
         TensorCatalogue t = model.tensors();
         this.embedding = matrix(t.tokenEmbedding());
@@ -147,7 +155,7 @@ public final class ReferenceForward {
                     out = new double[c.embeddingLength()];
                     for (int j = 0; j < k; j++) {
                         int e = top[j];
-                        double w = probs[e] / sum;
+                        double w = dropRoutingWeights ? 1 : probs[e] / sum;
                         routedExperts[li][pos][j] = e;
                         routedWeights[li][pos][j] = w;
                         double[] y = swiGlu(l.gate.get(e), l.up.get(e), l.down.get(e), m);

@@ -1,5 +1,6 @@
 package dev.mixtral4j.samples.cli;
 
+import dev.mixtral4j.Backends;
 import dev.mixtral4j.LoadOptions;
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.gguf.TensorInfo;
@@ -117,7 +118,7 @@ public final class BenchCommand implements Callable<Integer> {
                 out.flush();
             }
             for (String id : backends) {
-                Backend be = BackendChoice.select(id.trim());
+                Backend be = Backends.discover().select(id.trim());
                 Result r = measure(be, mf, file, typeName, nThreads);
                 results.add(r);
                 if (json) {
