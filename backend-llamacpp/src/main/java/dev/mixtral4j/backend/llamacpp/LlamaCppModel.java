@@ -24,11 +24,14 @@ import java.util.Set;
 final class LlamaCppModel implements BackendModel {
     /** {@link LoadOptions#extra()} key: "false" turns off ggml's repacked CPU weight copies. */
     static final String REPACK_OPTION = "llamacpp.repack";
+    /** {@link LoadOptions#extra()} key: flash attention "on", "off" or "auto" (llama.cpp's default). */
+    static final String FLASH_ATTENTION_OPTION = "llamacpp.flash-attn";
 
     private final LlamaCppBackend backend;
     private final ModelConfig config;
     private final String path;
     private final int threads;
+    private final String flashAttention;
     private final MemorySegment model;
     private final MemorySegment vocab;
     private final int vocabSize;
@@ -36,11 +39,12 @@ final class LlamaCppModel implements BackendModel {
     private final Set<LlamaCppSession> sessions = new LinkedHashSet<>();
     private boolean closed;
 
-    private LlamaCppModel(LlamaCppBackend backend, ModelFile file, int threads, MemorySegment model) {
+    private LlamaCppModel(LlamaCppBackend backend, ModelFile file, int threads, String flashAttention, MemorySegment model) {
         this.backend = backend;
         this.config = file.config();
         this.path = file.path().toString();
         this.threads = threads;
+        this.flashAttention = flashAttention;
         this.model = model;
         this.vocab = Llama.llama_model_get_vocab(model);
         this.vocabSize = Llama.llama_vocab_n_tokens(vocab);
@@ -48,9 +52,13 @@ final class LlamaCppModel implements BackendModel {
     }
 
     static LlamaCppModel load(LlamaCppBackend backend, ModelFile file, LoadOptions options) {
+        String flash = options.extra().get(FLASH_ATTENTION_OPTION);
+        if (flash != null && !List.of("on", "off", "auto").contains(flash)) {
+            throw new IllegalArgumentException(FLASH_ATTENTION_OPTION + " must be on, off or auto, not " + flash);
+        }
         MemorySegment model = loadNative(backend.runtime(), file.path().toAbsolutePath().toString(), options, false);
         try {
-            return new LlamaCppModel(backend, file, options.threads(), model);
+            return new LlamaCppModel(backend, file, options.threads(), flash, model);
         } catch (RuntimeException | Error e) {
             Llama.llama_model_free(model);
             throw e;
@@ -101,6 +109,10 @@ final class LlamaCppModel implements BackendModel {
 
     int vocabSize() {
         return vocabSize;
+    }
+
+    String flashAttention() {
+        return flashAttention;
     }
 
     int threads() {

@@ -69,6 +69,14 @@ final class LlamaCppSession implements BackendSession {
             llama_context_params.n_seq_max(params, 1);
             llama_context_params.n_threads(params, model.threads());
             llama_context_params.n_threads_batch(params, model.threads());
+            String flash = model.flashAttention();
+            if (flash != null) {
+                llama_context_params.flash_attn_type(params, switch (flash) {
+                    case "on" -> Llama.LLAMA_FLASH_ATTN_TYPE_ENABLED();
+                    case "off" -> Llama.LLAMA_FLASH_ATTN_TYPE_DISABLED();
+                    default -> Llama.LLAMA_FLASH_ATTN_TYPE_AUTO();
+                });
+            }
             if (options.kvCacheType() != null) {
                 int t = options.kvCacheType() == GgmlType.F32 ? Llama.GGML_TYPE_F32() : Llama.GGML_TYPE_F16();
                 llama_context_params.type_k(params, t);
