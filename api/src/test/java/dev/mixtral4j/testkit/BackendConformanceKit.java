@@ -78,8 +78,11 @@ public abstract class BackendConformanceKit {
      * Tolerances by weight type. The defaults suit a backend that computes in F32 but may quantize
      * activations for quantized weights as llama.cpp's CPU backend does: measured against
      * {@link ReferenceForward} on the fixtures, llama.cpp v0.5.0 (F32 KV cache, no flash attention)
-     * differs by at most 4e-6 (F32), 5e-3 (F16), 0.06 (BF16), 0.17 (Q8_0) and 0.16 (Q4_0, but 1.8 at
-     * one of 20 positions where the routing of a near-tie flipped).
+     * differs by at most 4e-6 (F32), 5e-3 (F16), 0.06 (BF16), 0.17 (Q8_0) and 0.1-0.25 (Q4_0,
+     * K-quants) except at the few positions where a near-tie in expert routing flipped under
+     * quantized activations (1-5 there, and up to 1 at some later positions through attention).
+     * With flash attention on, llama.cpp's F32 logits differ by up to 1e-2: such a backend
+     * overrides this for F32.
      */
     protected Tolerance tolerance(Fixture fixture) {
         return switch (fixture.weightType()) {
@@ -87,7 +90,7 @@ public abstract class BackendConformanceKit {
             case F16 -> new Tolerance(2e-2, 1.0);
             case BF16 -> new Tolerance(0.15, 1.0);
             case Q8_0 -> new Tolerance(0.4, 0.9);
-            default -> new Tolerance(0.6, 0.85);
+            default -> new Tolerance(0.6, 0.8);
         };
     }
 
