@@ -60,6 +60,18 @@ class HostileGgufTest {
     }
 
     @Test
+    void version2HasTheSameLayoutAndOpens() throws IOException {
+        byte[] b = valid().bytes();
+        b[4] = 2;
+        Path p = java.nio.file.Files.write(dir.resolve("v2.gguf"), b);
+        try (GgufFile f = GgufFile.open(p)) {
+            assertEquals(2, f.version());
+            assertEquals("llama", f.metadata().getString("general.architecture"));
+            assertEquals(2, f.tensors().size());
+        }
+    }
+
+    @Test
     void badMagic() throws IOException {
         byte[] b = valid().bytes();
         b[0] = 'X';

@@ -218,6 +218,60 @@ class SyntheticModelTest {
         }
     }
 
+    @Test
+    void generatedVocabularyHasTheLlamaLayout() throws IOException {
+        Path p = SyntheticModel.builder().write(dir.resolve("v.gguf"));
+        try (GgufFile f = GgufFile.open(p)) {
+            var md = f.metadata();
+            assertEquals("llama", md.getString("tokenizer.ggml.model"));
+            String[] tokens = md.findStringArray("tokenizer.ggml.tokens").orElseThrow();
+            int[] types = md.findIntArray("tokenizer.ggml.token_type").orElseThrow();
+            float[] scores = md.findFloatArray("tokenizer.ggml.scores").orElseThrow();
+            assertEquals(300, tokens.length);
+            assertEquals(300, types.length);
+            assertEquals(300, scores.length);
+            assertEquals("<unk>", tokens[0]);
+            assertEquals("<s>", tokens[1]);
+            assertEquals("</s>", tokens[2]);
+            assertEquals("<0x00>", tokens[3]);
+            assertEquals("<0x0A>", tokens[13]);
+            assertEquals("<0xFF>", tokens[258]);
+            assertEquals(6, types[3]);
+            assertEquals(6, types[258]);
+            assertEquals(3, types[1]);
+            assertEquals(1, types[259]);
+            assertEquals(300, java.util.Set.of(tokens).size(), "tokens are unique");
+            assertEquals(1, md.getInt("tokenizer.ggml.bos_token_id"));
+            assertEquals(2, md.getInt("tokenizer.ggml.eos_token_id"));
+            assertEquals(0, md.getInt("tokenizer.ggml.unknown_token_id"));
+            assertEquals(true, md.findBool("tokenizer.ggml.add_bos_token").orElseThrow());
+            assertEquals(true, md.findBool("tokenizer.ggml.add_space_prefix").orElseThrow());
+            for (String key : new String[] {"llama.context_length", "llama.embedding_length", "llama.block_count",
+                    "llama.feed_forward_length", "llama.rope.dimension_count", "llama.attention.head_count",
+                    "llama.attention.head_count_kv", "llama.expert_count", "llama.expert_used_count",
+                    "llama.vocab_size", "general.file_type"}) {
+                md.getLong(key);
+            }
+            md.getDouble("llama.rope.freq_base");
+            md.getDouble("llama.attention.layer_norm_rms_epsilon");
+            assertEquals("llama", md.getString("general.architecture"));
+        }
+    }
+
+    @Test
+    void tokenizerCanComeFromARealVocabulary() throws IOException {
+        String shared = System.getProperty("mixtral4j.shared");
+        Path vocab = shared == null ? null : Path.of(shared, "vocab", "mistral-v1-vocab.gguf");
+        org.junit.jupiter.api.Assumptions.assumeTrue(vocab != null && Files.exists(vocab),
+                "Mistral's vocabulary is not at ${mixtral4j.shared}/vocab/mistral-v1-vocab.gguf");
+        Path p = SyntheticModel.builder().tokenizerFrom(vocab).write(dir.resolve("real-vocab.gguf"));
+        try (ModelFile m = ModelFile.open(p)) {
+            assertEquals(32000, m.config().vocabSize());
+            assertEquals(32000, m.tensors().output().rows());
+            assertEquals("▁the", m.metadata().findStringArray("tokenizer.ggml.tokens").orElseThrow()[272]);
+        }
+    }
+
     private static byte[] bytes(WeightMatrix w) {
         return w.data().toArray(ValueLayout.JAVA_BYTE);
     }
