@@ -9,11 +9,11 @@ import java.nio.ByteOrder;
  * ggml-common.h / ggml-quants.c, with no vectors and no shared code with the kernels: the
  * reference the vectorised kernels are checked against.
  */
-final class ScalarDequant {
+public final class ScalarDequant {
     private ScalarDequant() {
     }
 
-    static float[] dequantize(GgmlType type, byte[] data, int n) {
+    public static float[] dequantize(GgmlType type, byte[] data, int n) {
         ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         float[] y = new float[n];
         int bs = type.blockSize();
