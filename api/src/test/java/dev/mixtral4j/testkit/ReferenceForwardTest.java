@@ -199,6 +199,37 @@ class ReferenceForwardTest {
     }
 
     @Test
+    void permutingExpertsTogetherWithRouterRowsChangesNothing() throws IOException {
+        // Expert e moves to slot (e + 1) % 4 along with its router row: same model, same logits
+        // (a pass that mixes up which router row goes with which expert would differ).
+        Path source = Fixtures.tinyMoe(GgmlType.F32).path();
+        GgufRewrite rw = GgufRewrite.of(source);
+        try (GgufFile f = GgufFile.open(source)) {
+            for (int l = 0; l < 2; l++) {
+                for (String name : new String[] {"ffn_gate_exps", "ffn_up_exps", "ffn_down_exps", "ffn_gate_inp"}) {
+                    TensorInfo t = f.tensor("blk." + l + "." + name + ".weight");
+                    MemorySegment src = f.tensorData(t);
+                    long slice = src.byteSize() / 4;
+                    MemorySegment dst = MemorySegment.ofArray(new byte[(int) src.byteSize()]);
+                    for (int e = 0; e < 4; e++) {
+                        dst.asSlice(((e + 1) % 4) * slice, slice).copyFrom(src.asSlice(e * slice, slice));
+                    }
+                    rw.tensor(t.name(), t.type(), t.shape(), dst);
+                }
+            }
+            rw.write(dir.resolve("permuted.gguf"));
+        }
+        int[] tokens = {5, 6, 7, 120, 240, 33, 1};
+        try (ModelFile a = ModelFile.open(source); ModelFile b = ModelFile.open(dir.resolve("permuted.gguf"))) {
+            ReferenceForward ra = new ReferenceForward(a);
+            ReferenceForward rb = new ReferenceForward(b);
+            assertTrue(maxDelta(ra.logits(tokens), rb.logits(tokens)) < 1e-12);
+            int e0 = ra.lastRouting().experts()[1][3][0];
+            assertEquals((e0 + 1) % 4, rb.lastRouting().experts()[1][3][0]);
+        }
+    }
+
+    @Test
     void slidingWindowOnlyMattersBeyondTheWindow() throws IOException {
         int[] tokens = new int[14];
         for (int i = 0; i < tokens.length; i++) {
