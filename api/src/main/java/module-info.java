@@ -12,6 +12,7 @@ module dev.mixtral4j.api {
     exports dev.mixtral4j.quant;
     exports dev.mixtral4j.spi;
     exports dev.mixtral4j.sampling;
+    exports dev.mixtral4j.generation;
     exports dev.mixtral4j.inject;
 
     // Guice calls the @Provides methods of Mixtral4jModule reflectively.

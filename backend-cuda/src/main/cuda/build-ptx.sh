@@ -29,8 +29,10 @@ for cu in "$src"/*.cu; do
   name="$(basename "$cu" .cu)"
   for arch in "${archs[@]}"; do
     ptx="$out/$name.compute_$arch.ptx"
-    # Up to date when newer than the source and every shared header.
-    if [[ -f "$ptx" && "$ptx" -nt "$cu" && "$ptx" -nt "$src/common.cuh" && "$ptx" -nt "$0" ]]; then
+    # Up to date when newer than the source, every shared header and this script.
+    fresh=1
+    for dep in "$cu" "$src"/*.cuh "$0"; do [[ "$ptx" -nt "$dep" ]] || fresh=0; done
+    if [[ -f "$ptx" && $fresh == 1 ]]; then
       continue
     fi
     "$nvcc" -ptx -arch="compute_$arch" -std=c++17 -O3 -lineinfo -Werror all-warnings \

@@ -5,6 +5,21 @@
 #include <cuda_fp16.h>
 #include <cuda_bf16.h>
 #include <stdint.h>
+#include <string.h>
+
+// The dequantisers are also compiled for the host: a GPU-free test runs them on the CPU
+// against the Java scalar reference (src/test/cuda/host_check.cu).
+#define HD __host__ __device__ __forceinline__
+
+HD float bits_to_float(uint32_t b) {
+#ifdef __CUDA_ARCH__
+    return __uint_as_float(b);
+#else
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return f;
+#endif
+}
 
 #define WARP 32
 #define FULL_MASK 0xffffffffu
@@ -49,15 +64,19 @@ __device__ __forceinline__ float block_sum(float v) {
     return r;
 }
 
-__device__ __forceinline__ float half_at(const uint8_t* p) {
-    return __half2float(*reinterpret_cast<const __half*>(p));
+// Half bits to float without type-punning a local through another type (which g++ -O2 is free
+// to miscompile on the host: strict aliasing).
+HD float half_bits_to_float(uint16_t b) {
+    __half_raw r;
+    r.x = b;
+    return __half2float(__half(r));
 }
 
-__device__ __forceinline__ float bf16_bits_to_float(uint16_t b) {
-    return __uint_as_float(((uint32_t) b) << 16);
+HD float half_at(const uint8_t* p) {
+    return half_bits_to_float(*reinterpret_cast<const uint16_t*>(p));
 }
 
-__device__ __forceinline__ uint32_t load_u32_2aligned(const uint8_t* p) {
+HD uint32_t load_u32_2aligned(const uint8_t* p) {
     const uint16_t* h = reinterpret_cast<const uint16_t*>(p);
     return (uint32_t) h[0] | ((uint32_t) h[1] << 16);
 }
@@ -89,7 +108,7 @@ __device__ __forceinline__ uint32_t load_u32_2aligned(const uint8_t* p) {
 template <int T> struct Q;
 
 template <> struct Q<T_F32> {
-    static __device__ __forceinline__ void deq8(const uint8_t* row, int g, float* out) {
+    static HD void deq8(const uint8_t* row, int g, float* out) {
         const float4* p = reinterpret_cast<const float4*>(row) + 2 * g;
         float4 a = p[0], b = p[1];
         out[0] = a.x; out[1] = a.y; out[2] = a.z; out[3] = a.w;
@@ -98,32 +117,31 @@ template <> struct Q<T_F32> {
 };
 
 template <> struct Q<T_F16> {
-    static __device__ __forceinline__ void deq8(const uint8_t* row, int g, float* out) {
+    static HD void deq8(const uint8_t* row, int g, float* out) {
         uint4 v = reinterpret_cast<const uint4*>(row)[g];  // one 128-bit load
-        const __half2* h = reinterpret_cast<const __half2*>(&v);
+        uint32_t w[4] = {v.x, v.y, v.z, v.w};
 #pragma unroll
         for (int i = 0; i < 4; i++) {
-            float2 f = __half22float2(h[i]);
-            out[2 * i] = f.x;
-            out[2 * i + 1] = f.y;
+            out[2 * i] = half_bits_to_float((uint16_t) (w[i] & 0xffffu));
+            out[2 * i + 1] = half_bits_to_float((uint16_t) (w[i] >> 16));
         }
     }
 };
 
 template <> struct Q<T_BF16> {
-    static __device__ __forceinline__ void deq8(const uint8_t* row, int g, float* out) {
+    static HD void deq8(const uint8_t* row, int g, float* out) {
         uint4 v = reinterpret_cast<const uint4*>(row)[g];
         uint32_t w[4] = {v.x, v.y, v.z, v.w};
 #pragma unroll
         for (int i = 0; i < 4; i++) {
-            out[2 * i] = __uint_as_float(w[i] << 16);
-            out[2 * i + 1] = __uint_as_float(w[i] & 0xffff0000u);
+            out[2 * i] = bits_to_float(w[i] << 16);
+            out[2 * i + 1] = bits_to_float(w[i] & 0xffff0000u);
         }
     }
 };
 
 template <> struct Q<T_Q8_0> {
-    static __device__ __forceinline__ void deq8(const uint8_t* row, int g, float* out) {
+    static HD void deq8(const uint8_t* row, int g, float* out) {
         const uint8_t* b = row + (g >> 2) * 34;
         float d = half_at(b);
         const uint8_t* q = b + 2 + (g & 3) * 8;
@@ -137,7 +155,7 @@ template <> struct Q<T_Q8_0> {
 };
 
 template <> struct Q<T_Q4_0> {
-    static __device__ __forceinline__ void deq8(const uint8_t* row, int g, float* out) {
+    static HD void deq8(const uint8_t* row, int g, float* out) {
         const uint8_t* b = row + (g >> 2) * 18;
         float d = half_at(b);
         int s = g & 3;                      // values 8s..8s+7 of the block
@@ -152,7 +170,7 @@ template <> struct Q<T_Q4_0> {
     }
 };
 
-__device__ __forceinline__ void q4k_scale_min(const uint8_t* sc, int j, int* s, int* m) {
+HD void q4k_scale_min(const uint8_t* sc, int j, int* s, int* m) {
     if (j < 4) {
         *s = sc[j] & 63;
         *m = sc[j + 4] & 63;
@@ -163,7 +181,7 @@ __device__ __forceinline__ void q4k_scale_min(const uint8_t* sc, int j, int* s, 
 }
 
 template <> struct Q<T_Q4_K> {
-    static __device__ __forceinline__ void deq8(const uint8_t* row, int g, float* out) {
+    static HD void deq8(const uint8_t* row, int g, float* out) {
         const uint8_t* b = row + (g >> 5) * 144;   // 32 groups of 8 per super-block
         int e = (g & 31) * 8;                      // first value inside the super-block
         int chunk = e >> 6, within = e & 63;
@@ -185,7 +203,7 @@ template <> struct Q<T_Q4_K> {
 };
 
 template <> struct Q<T_Q6_K> {
-    static __device__ __forceinline__ void deq8(const uint8_t* row, int g, float* out) {
+    static HD void deq8(const uint8_t* row, int g, float* out) {
         const uint8_t* b = row + (g >> 5) * 210;
         int e = (g & 31) * 8;
         int h = e >> 7, r = (e & 127) >> 5, l = e & 31;

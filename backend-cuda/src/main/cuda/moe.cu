@@ -2,35 +2,13 @@
 // renormalised weights, the grouping of (token, slot) assignments by expert for the grouped
 // GEMM, and the weighted combine into the residual stream.
 #include "common.cuh"
-#include <math_constants.h>
+#include "routing.cuh"
 
-#define MAX_EXPERTS 256
-
-// One thread per token. ids/weights: [nTokens][k]. The weights are p_j / sum of the chosen p
-// (Mixtral renormalises over the experts it keeps); ties go to the lower expert index.
+// One thread per token. ids/weights: [nTokens][k].
 extern "C" __global__ void moe_topk(const float* logits, int nTokens, int nExperts, int k, int* ids, float* weights) {
     int t = blockIdx.x * blockDim.x + threadIdx.x;
     if (t >= nTokens) return;
-    const float* r = logits + (long long) t * nExperts;
-    float mx = -CUDART_INF_F;
-    for (int e = 0; e < nExperts; e++) mx = fmaxf(mx, r[e]);
-    float p[MAX_EXPERTS];
-    float total = 0.0f;
-    for (int e = 0; e < nExperts; e++) { p[e] = expf(r[e] - mx); total += p[e]; }
-    unsigned long long taken[MAX_EXPERTS / 64] = {0, 0, 0, 0};
-    float chosen = 0.0f;
-    for (int j = 0; j < k; j++) {
-        int best = -1;
-        for (int e = 0; e < nExperts; e++) {
-            if ((taken[e >> 6] >> (e & 63)) & 1ull) continue;
-            if (best < 0 || p[e] > p[best]) best = e;
-        }
-        taken[best >> 6] |= 1ull << (best & 63);
-        ids[t * k + j] = best;
-        weights[t * k + j] = p[best] / total;
-        chosen += p[best] / total;
-    }
-    for (int j = 0; j < k; j++) weights[t * k + j] /= chosen;
+    route_token(logits + (long long) t * nExperts, nExperts, k, ids + t * k, weights + t * k);
 }
 
 // Groups the nAssign = nTokens * k assignments by expert: counts[e] and list[e * listStride + i]

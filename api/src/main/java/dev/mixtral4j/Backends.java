@@ -197,31 +197,45 @@ public final class Backends implements Iterable<BackendInfo> {
      * @throws BackendUnavailableException with a one-line reason when nothing fits
      */
     public Backend select(String idOrAuto) {
+        return choices(idOrAuto).getFirst();
+    }
+
+    /**
+     * What {@link #select} chooses from, best first: one backend for an id (or an "auto" that the
+     * system property or environment variable turns into an id), else every available backend by
+     * descending rank. Lets a caller fall back to the next one, e.g. when the best cannot run a
+     * particular model file.
+     *
+     * @throws BackendUnavailableException with a one-line reason when the list would be empty
+     */
+    public List<Backend> choices(String idOrAuto) {
         if (idOrAuto != null && !idOrAuto.isBlank() && !AUTO.equalsIgnoreCase(idOrAuto.trim())) {
-            return get(idOrAuto.trim());
+            return List.of(get(idOrAuto.trim()));
         }
         String override = firstNonBlank(settings.apply(PROPERTY), settings.apply(ENVIRONMENT));
         if (override != null && !AUTO.equalsIgnoreCase(override)) {
             try {
-                return get(override);
+                return List.of(get(override));
             } catch (BackendUnavailableException ex) {
                 String source = firstNonBlank(settings.apply(PROPERTY)) != null
                         ? "-D" + PROPERTY : "$" + ENVIRONMENT;
                 throw new BackendUnavailableException(source + "=" + override + ": " + ex.getMessage(), ex);
             }
         }
-        Entry best = null;
-        for (Entry e : entries.values()) {
-            if (e.info().available() && (best == null || e.rank > best.rank)) {
-                best = e;
+        List<Backend> ranked = new ArrayList<>();
+        for (BackendInfo info : available()) {
+            try {
+                ranked.add(entries.get(info.id()).backend());
+            } catch (BackendUnavailableException e) {
+                LOG.warn("Mixtral4j: {}", e.getMessage());
             }
         }
-        if (best == null) {
+        if (ranked.isEmpty()) {
             throw new BackendUnavailableException(entries.isEmpty()
                     ? "no backend found: add a backend module such as mixtral4j-backend-java to the class path or module path"
                     : "no backend available: " + describeAll());
         }
-        return best.backend();
+        return List.copyOf(ranked);
     }
 
     private String describeAll() {

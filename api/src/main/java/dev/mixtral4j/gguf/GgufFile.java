@@ -74,12 +74,16 @@ public final class GgufFile implements AutoCloseable {
         long kvCount = p.count("metadata count", 8 + 1 + 4);
 
         Map<String, MetadataValue> kv = new LinkedHashMap<>();
+        long alignmentAt = -1;
         for (long i = 0; i < kvCount; i++) {
             long at = p.pos;
             String key = p.string("metadata key #" + i);
             int typeId = p.u32("type of metadata '" + key + "'");
-            GgufValueType type = GgufValueType.byId(typeId)
-                    .orElseThrow(() -> p.error("metadata '" + key + "' has unknown value type " + typeId, p.pos - 4));
+            GgufValueType type = GgufValueType.byId(typeId).orElseThrow(() -> p.error("metadata '" + key
+                    + "' has unknown value type " + Integer.toUnsignedString(typeId), p.pos - 4));
+            if (key.equals("general.alignment")) {
+                alignmentAt = p.pos;
+            }
             MetadataValue value = new MetadataValue(type, p.value(type, key, 0));
             if (kv.putIfAbsent(key, value) != null) {
                 throw p.error("duplicate metadata key '" + key + "'", at);
@@ -90,17 +94,21 @@ public final class GgufFile implements AutoCloseable {
         long align = DEFAULT_ALIGNMENT;
         MetadataValue alignValue = kv.get("general.alignment");
         if (alignValue != null) {
-            if (!(alignValue.value() instanceof Number n)) {
-                throw p.error("general.alignment is " + alignValue.type() + ", expected an integer", -1);
+            // Integer types only: a float that happens to equal a power of two is still corrupt.
+            if (!(alignValue.value() instanceof Integer || alignValue.value() instanceof Long)) {
+                throw p.error("general.alignment is " + alignValue.type() + ", expected an integer", alignmentAt);
             }
-            align = n.longValue();
+            align = ((Number) alignValue.value()).longValue();
             if (align <= 0 || Long.bitCount(align) != 1 || align > (1 << 30)) {
-                throw p.error("general.alignment = " + align + " is not a power of two", -1);
+                throw p.error("general.alignment = " + Long.toUnsignedString(align)
+                        + " is not a power of two up to 2^30", alignmentAt);
             }
         }
         this.alignment = align;
 
-        List<TensorInfo> infos = new ArrayList<>((int) tensorCount);
+        // The count is bounded by the file size, not by the heap: grow as entries really parse.
+        List<TensorInfo> infos = new ArrayList<>((int) Math.min(tensorCount, 1024));
+        long[] offsetFieldAt = new long[(int) Math.min(tensorCount, 1024)];
         Map<String, TensorInfo> byName = new LinkedHashMap<>();
         for (long i = 0; i < tensorCount; i++) {
             long at = p.pos;
@@ -147,6 +155,10 @@ public final class GgufFile implements AutoCloseable {
             if (byName.putIfAbsent(name, info) != null) {
                 throw p.error("duplicate tensor name '" + name + "'", at);
             }
+            if (infos.size() == offsetFieldAt.length) {
+                offsetFieldAt = java.util.Arrays.copyOf(offsetFieldAt, Math.max(16, offsetFieldAt.length * 2));
+            }
+            offsetFieldAt[infos.size()] = offAt;
             infos.add(info);
         }
         long headerEnd = p.pos;
@@ -156,12 +168,15 @@ public final class GgufFile implements AutoCloseable {
         }
         this.dataOffset = data;
         long dataBytes = file.byteSize() - data;
-        for (TensorInfo t : infos) {
+        for (int i = 0; i < infos.size(); i++) {
+            TensorInfo t = infos.get(i);
             if (t.dataOffset() > dataBytes || t.byteSize() > dataBytes - t.dataOffset()) {
-                throw p.error("tensor '" + t.name() + "' data [" + (data + t.dataOffset()) + ", "
-                        + (data + t.dataOffset() + t.byteSize()) + ") lies past the end of the file ("
+                // The offset reported is that of the tensor info's data-offset field: it lies in the
+                // file, and it is the value that is wrong unless the file was cut short.
+                throw p.error("tensor '" + t.name() + "' data [" + Long.toUnsignedString(data + t.dataOffset()) + ", "
+                        + Long.toUnsignedString(data + t.dataOffset() + t.byteSize()) + ") lies past the end of the file ("
                         + file.byteSize() + " bytes): the file is truncated or the offset is corrupt",
-                        data + t.dataOffset());
+                        offsetFieldAt[i]);
             }
         }
         this.tensors = Collections.unmodifiableList(infos);
@@ -370,7 +385,8 @@ public final class GgufFile implements AutoCloseable {
             long typeAt = pos;
             int typeId = u32("element type of array '" + key + "'");
             GgufValueType et = GgufValueType.byId(typeId)
-                    .orElseThrow(() -> error("array '" + key + "' has unknown element type " + typeId, typeAt));
+                    .orElseThrow(() -> error("array '" + key + "' has unknown element type "
+                            + Integer.toUnsignedString(typeId), typeAt));
             long minSize = et.fixedSize() > 0 ? et.fixedSize() : 8;
             long n = count("element count of array '" + key + "'", minSize);
             if (n > Integer.MAX_VALUE - 8) {

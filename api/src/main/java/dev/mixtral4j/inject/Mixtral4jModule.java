@@ -7,18 +7,21 @@ import com.google.inject.Singleton;
 import com.google.inject.binder.LinkedBindingBuilder;
 import com.google.inject.multibindings.Multibinder;
 import dev.mixtral4j.Backends;
+import dev.mixtral4j.ModelLoader;
 import dev.mixtral4j.sampling.SamplerRegistry;
 import dev.mixtral4j.spi.BackendProvider;
 import dev.mixtral4j.spi.SamplerProvider;
+import dev.mixtral4j.spi.TokenizerProvider;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
 /**
  * Guice bindings for Mixtral4j (Guice is an optional dependency: only this package uses it).
- * Binds {@link Backends} and {@link SamplerRegistry} as singletons of the injector, made of the
- * providers users add with the {@code add*} methods followed by those ServiceLoader finds; on a
- * duplicate id or name the user's binding wins.
+ * Binds {@link Backends}, {@link SamplerRegistry} and {@link ModelLoader} (which loads models with
+ * those backends and tokenizers) as singletons of the injector, made of the providers users add
+ * with the {@code add*} methods followed by those ServiceLoader finds; on a duplicate id or name
+ * the user's binding wins.
  *
  * <pre>{@code
  * Injector injector = Guice.createInjector(new Mixtral4jModule(), new AbstractModule() {
@@ -28,6 +31,7 @@ import java.util.Set;
  *     }
  * });
  * Backends backends = injector.getInstance(Backends.class);
+ * try (Model model = injector.getInstance(ModelLoader.class).load(path, LoadOptions.defaults())) { ... }
  * }</pre>
  */
 public class Mixtral4jModule extends AbstractModule {
@@ -64,11 +68,17 @@ public class Mixtral4jModule extends AbstractModule {
         return Multibinder.newSetBinder(binder, SamplerProvider.class).addBinding();
     }
 
+    /** Adds a tokenizer provider; bound ones are tried before discovered ones of the same rank. */
+    public static LinkedBindingBuilder<TokenizerProvider> addTokenizer(Binder binder) {
+        return Multibinder.newSetBinder(binder, TokenizerProvider.class).addBinding();
+    }
+
     @Override
     protected void configure() {
         // Declared here so the sets exist (empty) when nobody adds to them.
         Multibinder.newSetBinder(binder(), BackendProvider.class);
         Multibinder.newSetBinder(binder(), SamplerProvider.class);
+        Multibinder.newSetBinder(binder(), TokenizerProvider.class);
     }
 
     private ClassLoader loader() {
@@ -88,6 +98,16 @@ public class Mixtral4jModule extends AbstractModule {
         return discover
                 ? SamplerRegistry.discover(loader(), new ArrayList<>(bound))
                 : SamplerRegistry.of(concatBuiltins(bound));
+    }
+
+    @Provides
+    @Singleton
+    ModelLoader modelLoader(Backends backends, Set<TokenizerProvider> bound) {
+        List<TokenizerProvider> all = new ArrayList<>(bound);
+        if (discover) {
+            all.addAll(ModelLoader.discoverTokenizers(loader()));
+        }
+        return ModelLoader.of(backends, all);
     }
 
     private static List<SamplerProvider> concatBuiltins(Set<SamplerProvider> bound) {

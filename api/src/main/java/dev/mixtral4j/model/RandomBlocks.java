@@ -33,14 +33,54 @@ final class RandomBlocks {
             int at = offset + b * bb;
             randomBytes(rnd, dst, at, bb);
             switch (type) {
-                case Q8_0 -> half(dst, at, std / 73.9);
-                case Q4_0 -> half(dst, at, std / 4.61);
+                case Q8_0 -> {
+                    half(dst, at, std / 73.9);
+                    // -128 has no positive twin: drop it so the quants average zero
+                    for (int i = at + 2; i < at + 34; i++) {
+                        if (dst[i] == (byte) 0x80) {
+                            dst[i] = 0;
+                        }
+                    }
+                }
+                case Q4_0 -> {
+                    half(dst, at, std / 4.61);
+                    // q - 8 spans -8..7; a nibble 0 (value -8) becomes 8 (value 0) so the mean is zero.
+                    // A constant bias would add the same vector to every output, which grows through
+                    // the layers until one direction dominates every hidden state and every top-1.
+                    for (int i = at + 2; i < at + 18; i++) {
+                        int v = dst[i] & 0xFF;
+                        if ((v & 0x0F) == 0) {
+                            v |= 0x08;
+                        }
+                        if ((v & 0xF0) == 0) {
+                            v |= 0x80;
+                        }
+                        dst[i] = (byte) v;
+                    }
+                }
                 case Q4_1 -> {
                     double d = std / 4.61;
                     half(dst, at, d);
                     half(dst, at + 2, -7.5 * d);
                 }
-                case Q5_0 -> half(dst, at, std / 9.23);
+                case Q5_0 -> {
+                    // d, qh[4], qs[16]: q - 16 spans -16..15; value 0 (q = 0) becomes q = 16 (bit 4 set)
+                    half(dst, at, std / 9.23);
+                    int qh = (dst[at + 2] & 0xFF) | (dst[at + 3] & 0xFF) << 8 | (dst[at + 4] & 0xFF) << 16
+                            | (dst[at + 5] & 0xFF) << 24;
+                    for (int j = 0; j < 16; j++) {
+                        int v = dst[at + 6 + j] & 0xFF;
+                        if ((v & 0x0F) == 0) {
+                            qh |= 1 << j;
+                        }
+                        if ((v & 0xF0) == 0) {
+                            qh |= 1 << (j + 16);
+                        }
+                    }
+                    for (int k = 0; k < 4; k++) {
+                        dst[at + 2 + k] = (byte) (qh >>> (8 * k));
+                    }
+                }
                 case Q5_1 -> {
                     double d = std / 9.23;
                     half(dst, at, d);

@@ -38,7 +38,8 @@ public final class DistSampler implements Sampler {
 
     @Override
     public void apply(Candidates candidates) {
-        candidates.softmax();
+        // No sort needed: walking the cumulative sum in the current order is as deterministic.
+        candidates.normalize();
         float[] probs = candidates.probs();
         int n = candidates.size();
         double u = random.nextDouble();

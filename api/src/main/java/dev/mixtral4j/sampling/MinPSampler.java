@@ -40,14 +40,26 @@ public final class MinPSampler implements Sampler {
         if (p <= 0f) {
             return;
         }
-        c.softmax();
-        float[] probs = c.probs();
-        float threshold = p * probs[0];
-        int keep = 1;
-        while (keep < c.size() && (probs[keep] >= threshold || keep < minKeep)) {
-            keep++;
+        // prob_i >= p * prob_max  <=>  logit_i >= logit_max + ln p: no softmax, no full sort.
+        float[] logits = c.logits();
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < c.size(); i++) {
+            max = Math.max(max, logits[i]);
         }
-        c.truncate(keep);
+        double threshold = max + StrictMath.log(p);
+        int kept = 0;
+        for (int i = 0; i < c.size(); i++) {
+            if (logits[i] >= threshold) {
+                kept++;
+            }
+        }
+        int keep = Math.max(kept, Math.min(minKeep, c.size()));
+        if (keep < c.size()) {
+            // The survivors are exactly the `keep` largest logits.
+            c.keepTopK(keep);
+        } else {
+            c.sortByLogitDescending();
+        }
     }
 
     @Override

@@ -80,11 +80,16 @@ public final class PenaltySampler implements Sampler {
         int[] ids = c.ids();
         float[] logits = c.logits();
         boolean changed = false;
+        // A bit set of the window's tokens spares a boxed map lookup for every candidate.
+        java.util.BitSet seen = new java.util.BitSet();
+        for (int t : counts.keySet()) {
+            seen.set(t);
+        }
         for (int i = 0; i < c.size(); i++) {
-            Integer count = counts.get(ids[i]);
-            if (count == null) {
+            if (!seen.get(ids[i])) {
                 continue;
             }
+            int count = counts.get(ids[i]);
             float l = logits[i];
             l = l > 0f ? l / repetition : l * repetition;
             l -= count * frequency + presence;

@@ -25,8 +25,7 @@ public final class TopKSampler implements Sampler {
         if (k <= 0 || k >= c.size()) {
             return;
         }
-        c.sortByLogitDescending();
-        c.truncate(k);
+        c.keepTopK(k);
     }
 
     @Override

@@ -40,18 +40,25 @@ public final class TopPSampler implements Sampler {
         if (p >= 1f) {
             return;
         }
-        c.softmax();
+        c.normalize();
         float[] probs = c.probs();
-        double cumulative = 0;
-        int keep = c.size();
-        for (int i = 0; i < c.size(); i++) {
-            cumulative += probs[i];
-            if (cumulative >= p && i + 1 >= minKeep) {
-                keep = i + 1;
-                break;
+        // The nucleus is usually a small part of the vocabulary: look for it among the best
+        // 256, then 1024, ... candidates before paying for a full sort.
+        for (int k = Math.min(256, c.size()); ; k = Math.min(k * 4, c.size())) {
+            int[] best = c.topIndices(k);
+            double cumulative = 0;
+            for (int i = 0; i < best.length; i++) {
+                cumulative += probs[best[i]];
+                if (cumulative >= p && i + 1 >= minKeep) {
+                    c.keepSorted(best, i + 1);
+                    return;
+                }
+            }
+            if (k == c.size()) {
+                c.keepSorted(best, best.length); // rounding kept the sum below p: keep all
+                return;
             }
         }
-        c.truncate(keep);
     }
 
     @Override

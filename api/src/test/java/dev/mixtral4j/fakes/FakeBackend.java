@@ -41,6 +41,7 @@ public final class FakeBackend implements Backend {
     private final List<ForwardCall> calls = Collections.synchronizedList(new ArrayList<>());
     private final List<FakeModel> models = Collections.synchronizedList(new ArrayList<>());
     private volatile long delayNanosPerForward;
+    private volatile String refusal;
 
     public FakeBackend(String id) {
         this(id, FakeBackend::hashLogits);
@@ -117,7 +118,13 @@ public final class FakeBackend implements Backend {
 
     @Override
     public Availability supports(ModelFile model) {
-        return Availability.yes("anything");
+        String r = refusal;
+        return r == null ? Availability.yes("anything") : Availability.no(r);
+    }
+
+    /** Makes {@link #supports} refuse every file with this reason (null: accept again). */
+    public void refuse(String reason) {
+        this.refusal = reason;
     }
 
     @Override

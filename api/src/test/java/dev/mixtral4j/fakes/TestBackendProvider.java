@@ -13,12 +13,24 @@ public class TestBackendProvider implements BackendProvider {
     private final String id;
     private final int rank;
     private final Supplier<Availability> availability;
+    private final Supplier<? extends Backend> factory;
     private int availabilityCalls;
 
     public TestBackendProvider(String id, int rank, Supplier<Availability> availability) {
+        this(id, rank, availability, () -> new FakeBackend(id));
+    }
+
+    public TestBackendProvider(String id, int rank, Supplier<Availability> availability,
+                               Supplier<? extends Backend> factory) {
         this.id = id;
         this.rank = rank;
         this.availability = availability;
+        this.factory = factory;
+    }
+
+    /** A provider handing out this very backend (so a test can look at its calls). */
+    public static TestBackendProvider wrapping(Backend backend, int rank) {
+        return new TestBackendProvider(backend.id(), rank, () -> Availability.yes("ready"), () -> backend);
     }
 
     public static TestBackendProvider available(String id, int rank) {
@@ -56,7 +68,7 @@ public class TestBackendProvider implements BackendProvider {
 
     @Override
     public Backend backend() {
-        return new FakeBackend(id);
+        return factory.get();
     }
 
     public static final class Alpha extends TestBackendProvider {

@@ -95,6 +95,33 @@ class Mixtral4jModuleTest {
     }
 
     @Test
+    void modelLoaderUsesBoundBackendsAndTokenizers(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        dev.mixtral4j.fakes.FakeBackend fake = new dev.mixtral4j.fakes.FakeBackend("guiced", (history, vocab) -> {
+            float[] l = new float[vocab];
+            l[dev.mixtral4j.fakes.CharTokenizer.charToken('a')] = 1f;
+            return l;
+        });
+        Injector injector = Guice.createInjector(Mixtral4jModule.withoutDiscovery(), new AbstractModule() {
+            @Override
+            protected void configure() {
+                Mixtral4jModule.addBackend(binder()).toInstance(TestBackendProvider.wrapping(fake, 1));
+                Mixtral4jModule.addTokenizer(binder()).to(dev.mixtral4j.fakes.CharTokenizer.Provider.class);
+            }
+        });
+        dev.mixtral4j.ModelLoader loader = injector.getInstance(dev.mixtral4j.ModelLoader.class);
+        assertSame(injector.getInstance(Backends.class), loader.backends());
+        java.nio.file.Path file = dev.mixtral4j.fakes.TinyGguf.write(dir.resolve("m.gguf"),
+                dev.mixtral4j.fakes.TinyGguf.charModel(32));
+        try (dev.mixtral4j.Model model = loader.load(file, dev.mixtral4j.LoadOptions.defaults());
+             dev.mixtral4j.Session session = model.newSession()) {
+            assertEquals("guiced", model.backend().id());
+            assertEquals("aaa", session.generate("hi", dev.mixtral4j.generation.GenerationOptions.builder().maxTokens(3)
+                    .build()).text(), "the bound tokenizer decodes");
+        }
+    }
+
+    @Test
     void emptyModuleStillWorks() {
         Injector injector = Guice.createInjector(Mixtral4jModule.withoutDiscovery());
         assertTrue(injector.getInstance(Backends.class).ids().isEmpty());

@@ -192,6 +192,86 @@ class SyntheticModelTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void randomBlocksHaveZeroMeanAndTheIntendedSpread(GgmlType type) throws IOException {
+        // width 1024: target std 1/32 for attn_q; mean must be ~0 or a bias builds up over layers
+        Path p = SyntheticModel.builder().embeddingLength(1024).heads(8).kvHeads(8).feedForwardLength(256).layers(1)
+                .experts(2).expertsUsed(1).tensorType(type).weightSource(SyntheticModel.WeightSource.RANDOM_BLOCKS)
+                .write(dir.resolve("rb-" + type + ".gguf"));
+        try (ModelFile m = ModelFile.open(p)) {
+            WeightMatrix q = m.tensors().layer(0).wq();
+            assertEquals(type, q.type());
+            double sum = 0, sq = 0;
+            long n = 0;
+            for (int r = 0; r < q.rows(); r++) {
+                for (float v : dev.mixtral4j.quant.Dequantizer.dequantizeRow(q, r)) {
+                    assertTrue(Float.isFinite(v));
+                    sum += v;
+                    sq += (double) v * v;
+                    n++;
+                }
+            }
+            double mean = sum / n, std = Math.sqrt(sq / n - mean * mean);
+            assertEquals(1 / 32.0, std, 0.3 / 32.0, type + " std");
+            assertTrue(Math.abs(mean) < 0.02 * std, type + " mean " + mean + " vs std " + std);
+        }
+    }
+
+    @Test
+    void generatedVocabularyHasTheLlamaLayout() throws IOException {
+        Path p = SyntheticModel.builder().write(dir.resolve("v.gguf"));
+        try (GgufFile f = GgufFile.open(p)) {
+            var md = f.metadata();
+            assertEquals("llama", md.getString("tokenizer.ggml.model"));
+            String[] tokens = md.findStringArray("tokenizer.ggml.tokens").orElseThrow();
+            int[] types = md.findIntArray("tokenizer.ggml.token_type").orElseThrow();
+            float[] scores = md.findFloatArray("tokenizer.ggml.scores").orElseThrow();
+            assertEquals(300, tokens.length);
+            assertEquals(300, types.length);
+            assertEquals(300, scores.length);
+            assertEquals("<unk>", tokens[0]);
+            assertEquals("<s>", tokens[1]);
+            assertEquals("</s>", tokens[2]);
+            assertEquals("<0x00>", tokens[3]);
+            assertEquals("<0x0A>", tokens[13]);
+            assertEquals("<0xFF>", tokens[258]);
+            assertEquals(6, types[3]);
+            assertEquals(6, types[258]);
+            assertEquals(3, types[1]);
+            assertEquals(1, types[259]);
+            assertEquals(300, java.util.Set.of(tokens).size(), "tokens are unique");
+            assertEquals(1, md.getInt("tokenizer.ggml.bos_token_id"));
+            assertEquals(2, md.getInt("tokenizer.ggml.eos_token_id"));
+            assertEquals(0, md.getInt("tokenizer.ggml.unknown_token_id"));
+            assertEquals(true, md.findBool("tokenizer.ggml.add_bos_token").orElseThrow());
+            assertEquals(true, md.findBool("tokenizer.ggml.add_space_prefix").orElseThrow());
+            for (String key : new String[] {"llama.context_length", "llama.embedding_length", "llama.block_count",
+                    "llama.feed_forward_length", "llama.rope.dimension_count", "llama.attention.head_count",
+                    "llama.attention.head_count_kv", "llama.expert_count", "llama.expert_used_count",
+                    "llama.vocab_size", "general.file_type"}) {
+                md.getLong(key);
+            }
+            md.getDouble("llama.rope.freq_base");
+            md.getDouble("llama.attention.layer_norm_rms_epsilon");
+            assertEquals("llama", md.getString("general.architecture"));
+        }
+    }
+
+    @Test
+    void tokenizerCanComeFromARealVocabulary() throws IOException {
+        String shared = System.getProperty("mixtral4j.shared");
+        Path vocab = shared == null ? null : Path.of(shared, "vocab", "mistral-v1-vocab.gguf");
+        org.junit.jupiter.api.Assumptions.assumeTrue(vocab != null && Files.exists(vocab),
+                "Mistral's vocabulary is not at ${mixtral4j.shared}/vocab/mistral-v1-vocab.gguf");
+        Path p = SyntheticModel.builder().tokenizerFrom(vocab).write(dir.resolve("real-vocab.gguf"));
+        try (ModelFile m = ModelFile.open(p)) {
+            assertEquals(32000, m.config().vocabSize());
+            assertEquals(32000, m.tensors().output().rows());
+            assertEquals("▁the", m.metadata().findStringArray("tokenizer.ggml.tokens").orElseThrow()[272]);
+        }
+    }
+
     private static byte[] bytes(WeightMatrix w) {
         return w.data().toArray(ValueLayout.JAVA_BYTE);
     }

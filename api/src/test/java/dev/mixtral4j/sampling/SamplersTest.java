@@ -60,6 +60,33 @@ class SamplersTest {
     }
 
     @Test
+    void partialTopKEqualsAFullSortOnRandomLogitsWithTies() {
+        Random r = new Random(99);
+        for (int trial = 0; trial < 100; trial++) {
+            float[] logits = new float[300];
+            for (int i = 0; i < logits.length; i++) {
+                logits[i] = r.nextInt(40) - 20 + (r.nextBoolean() ? 0.5f : 0f); // many ties
+            }
+            int k = 1 + r.nextInt(60);
+            Candidates partial = new Candidates(logits);
+            partial.keepTopK(k);
+            Candidates full = new Candidates(logits);
+            full.sortByLogitDescending();
+            full.truncate(k);
+            assertArrayEquals(keptIds(full), keptIds(partial));
+            // The full sort agrees with an independent ordering: logit descending, then id ascending.
+            Integer[] order = new Integer[logits.length];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : a - b);
+            for (int i = 0; i < k; i++) {
+                assertEquals(order[i].intValue(), partial.ids()[i]);
+            }
+        }
+    }
+
+    @Test
     void topPKeepsTheMinimalPrefixReachingP() {
         double[] probs = {0.05, 0.5, 0.15, 0.3};
         assertArrayEquals(new int[] {1}, topP(probs, 0.4));
@@ -79,9 +106,11 @@ class SamplersTest {
     void topPMatchesAnIndependentComputationOnRandomLogits() {
         Random r = new Random(1234);
         for (int trial = 0; trial < 200; trial++) {
-            float[] logits = new float[50];
+            // Sizes and spreads that put the nucleus inside the first 256, the first 1024, or beyond.
+            float[] logits = new float[trial % 2 == 0 ? 50 : 3000];
+            double spread = new double[] {0.3, 1, 3, 6}[trial % 4];
             for (int i = 0; i < logits.length; i++) {
-                logits[i] = (float) (r.nextGaussian() * 3);
+                logits[i] = (float) (r.nextGaussian() * spread);
             }
             float p = 0.05f + 0.9f * r.nextFloat();
             Candidates c = new Candidates(logits);
@@ -117,6 +146,44 @@ class SamplersTest {
                 assertEquals(expected, c.size(), "trial " + trial + " p=" + p);
             }
         }
+    }
+
+    @Test
+    void minPMatchesAnIndependentComputationOnRandomLogits() {
+        Random r = new Random(77);
+        for (int trial = 0; trial < 100; trial++) {
+            float[] logits = new float[1000];
+            for (int i = 0; i < logits.length; i++) {
+                logits[i] = (float) (r.nextGaussian() * 2);
+            }
+            float p = 0.01f + 0.5f * r.nextFloat();
+            Candidates c = new Candidates(logits);
+            new MinPSampler(p).apply(c);
+            double max = Double.NEGATIVE_INFINITY;
+            for (float l : logits) {
+                max = Math.max(max, l);
+            }
+            int expected = 0;
+            int near = 0;
+            for (float l : logits) {
+                double ratio = Math.exp(l - max);
+                if (ratio >= p) {
+                    expected++;
+                }
+                if (Math.abs(ratio - p) < 1e-6) {
+                    near++;
+                }
+            }
+            if (near == 0) {
+                assertEquals(expected, c.size(), "trial " + trial);
+            }
+            for (int i = 1; i < c.size(); i++) {
+                assertTrue(c.logits()[i - 1] >= c.logits()[i], "sorted");
+            }
+        }
+        Candidates few = new Candidates(logitsOf(0.05, 0.5, 0.15, 0.3));
+        new MinPSampler(0.9f, 3).apply(few);
+        assertArrayEquals(new int[] {1, 3, 2}, keptIds(few), "min_keep");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.mixtral4j.samples.cli;
 
+import dev.mixtral4j.BackendInfo;
+import dev.mixtral4j.Backends;
 import dev.mixtral4j.spi.DeviceInfo;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -28,48 +30,56 @@ public final class BackendsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        List<BackendLookup.Found> found = BackendLookup.discover();
+        Backends backends = Backends.discover();
+        List<BackendInfo> found = backends.all();
         if (json) {
-            for (BackendLookup.Found f : found) {
-                out.println(Json.write(toJson(f)));
+            for (BackendInfo f : found) {
+                out.println(Json.write(toJson(backends, f)));
             }
         } else if (found.isEmpty()) {
             out.println("No backend found on the class path: add a mixtral4j-backend-* jar (e.g. mixtral4j-backend-java).");
         } else {
-            String auto = found.stream().filter(f -> f.availability().available()).map(BackendLookup.Found::id)
-                    .findFirst().orElse(null);
-            for (BackendLookup.Found f : found) {
-                out.printf("%s%s  rank %d  %s%n", f.id(), f.id().equals(auto) ? " (auto)" : "", f.rank(),
+            String auto = autoChoice(backends);
+            for (BackendInfo f : found) {
+                out.printf("%s%s  rank %d  %s%n", f.id(), auto.endsWith("selects: " + f.id()) ? " (auto)" : "", f.rank(),
                         f.availability().available() ? "available" : "UNAVAILABLE");
                 out.printf("    %s%n", f.description());
                 String reason = f.availability().reason();
                 if (reason != null && !reason.isBlank()) {
                     out.printf("    %s: %s%n", f.availability().available() ? "detail" : "reason", reason);
                 }
-                for (DeviceInfo d : devices(f)) {
+                for (DeviceInfo d : devices(backends, f)) {
                     out.printf("    device %d: %s%s%n", d.index(), d.name(), d.memoryBytes() < 0 ? ""
                             : " (" + Sizes.bytes(d.memoryBytes()) + (d.freeBytes() < 0 ? "" : ", " + Sizes.bytes(d.freeBytes()) + " free") + ")");
                 }
             }
-            out.println(auto == null ? "No backend is available here: see the reasons above."
-                    : "--backend auto selects: " + auto);
+            out.println(auto);
         }
         out.flush();
         return Mixtral4jCli.OK;
     }
 
-    private static List<DeviceInfo> devices(BackendLookup.Found f) {
-        if (!f.availability().available() || f.provider() == null) {
+    /** What "auto" resolves to (honouring -Dmixtral4j.backend and MIXTRAL4J_BACKEND), in words. */
+    private static String autoChoice(Backends backends) {
+        try {
+            return "--backend auto selects: " + backends.select(Backends.AUTO).id();
+        } catch (RuntimeException e) {
+            return "--backend auto selects nothing: " + Mixtral4jCli.oneLine(e);
+        }
+    }
+
+    private static List<DeviceInfo> devices(Backends backends, BackendInfo f) {
+        if (!f.available()) {
             return List.of();
         }
         try {
-            return f.provider().backend().devices();
+            return backends.get(f.id()).devices();
         } catch (RuntimeException | LinkageError e) {
             return List.of(new DeviceInfo(-1, "devices unknown: " + Mixtral4jCli.oneLine(e), -1, -1));
         }
     }
 
-    private static Map<String, Object> toJson(BackendLookup.Found f) {
+    private static Map<String, Object> toJson(Backends backends, BackendInfo f) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", f.id());
         m.put("description", f.description());
@@ -77,7 +87,7 @@ public final class BackendsCommand implements Callable<Integer> {
         m.put("available", f.availability().available());
         m.put("reason", f.availability().reason());
         List<Object> devs = new ArrayList<>();
-        for (DeviceInfo d : devices(f)) {
+        for (DeviceInfo d : devices(backends, f)) {
             Map<String, Object> dm = new LinkedHashMap<>();
             dm.put("index", d.index());
             dm.put("name", d.name());

@@ -1,5 +1,6 @@
 package dev.mixtral4j.samples.cli;
 
+import dev.mixtral4j.Backends;
 import dev.mixtral4j.LoadOptions;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.spi.Backend;
@@ -66,7 +67,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (ids.length == 0) {
             throw new UsageException("--tokens needs at least one token id");
         }
-        Backend be = BackendChoice.select(backend);
+        Backend be = Backends.discover().select(backend);
         LoadOptions.Builder options = LoadOptions.builder().backend(be.id()).batchSize(batch);
         if (threads != null) {
             options.threads(threads);

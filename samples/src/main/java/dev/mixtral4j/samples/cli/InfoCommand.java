@@ -1,5 +1,7 @@
 package dev.mixtral4j.samples.cli;
 
+import dev.mixtral4j.BackendInfo;
+import dev.mixtral4j.Backends;
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.gguf.GgufFile;
 import dev.mixtral4j.gguf.MetadataValue;
@@ -191,13 +193,14 @@ public final class InfoCommand implements Callable<Integer> {
 
     private void printBackends(PrintWriter out, ModelFile model) {
         out.printf("%nbackends:%n");
-        var found = BackendLookup.discover();
+        Backends backends = Backends.discover();
+        var found = backends.all();
         if (found.isEmpty()) {
             out.printf("  none found on the class path%n");
             return;
         }
         int w = found.stream().mapToInt(f -> f.id().length()).max().orElse(4);
-        for (BackendLookup.Found f : found) {
+        for (BackendInfo f : found) {
             String verdict;
             if (!f.availability().available()) {
                 verdict = "unavailable here: " + f.availability().reason();
@@ -205,7 +208,7 @@ public final class InfoCommand implements Callable<Integer> {
                 verdict = "cannot run: not a runnable model";
             } else {
                 try {
-                    Availability a = f.provider().backend().supports(model);
+                    Availability a = backends.get(f.id()).supports(model);
                     verdict = (a.available() ? "can run" : "cannot run")
                             + (a.reason() == null || a.reason().isBlank() ? "" : ": " + a.reason());
                 } catch (RuntimeException | LinkageError e) {

@@ -1,6 +1,9 @@
 package dev.mixtral4j.samples.cli;
 
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -27,10 +30,14 @@ public final class Mixtral4jCli implements Runnable {
      * class annotated with {@code @Command(name = ...)} in this package and add one line here.
      */
     static final List<Class<?>> COMMANDS = List.of(
+            DemoCommand.class,
             InfoCommand.class,
             BackendsCommand.class,
             EvalCommand.class,
-            TokenizeCommand.class);
+            GenerateCommand.class,
+            ChatCommand.class,
+            TokenizeCommand.class,
+            BenchCommand.class);
 
     public static final int OK = 0;
     public static final int FAILURE = 1;
@@ -49,13 +56,25 @@ public final class Mixtral4jCli implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
     }
 
+    /** A command that reads standard input (given to it, so tests can supply their own). */
+    interface ReadsInput {
+        void input(InputStream in);
+    }
+
     public static void main(String[] args) {
-        System.exit(execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+        System.exit(execute(System.in, out, err, args));
     }
 
     /** Runs the command line with the given streams; returns the exit code. Used by tests. */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = commandLine(out, err);
+        return execute(InputStream.nullInputStream(), out, err, args);
+    }
+
+    /** Runs the command line with the given streams, stdin included; returns the exit code. */
+    public static int execute(InputStream in, PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = commandLine(in, out, err);
         int code = cl.execute(args);
         out.flush();
         err.flush();
@@ -63,8 +82,19 @@ public final class Mixtral4jCli implements Runnable {
     }
 
     /** The configured command line: all subcommands, streams, exit codes and error handling. */
-    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new Mixtral4jCli());
+    public static CommandLine commandLine(InputStream in, PrintWriter out, PrintWriter err) {
+        CommandLine.IFactory defaults = CommandLine.defaultFactory();
+        CommandLine.IFactory factory = new CommandLine.IFactory() {
+            @Override
+            public <K> K create(Class<K> cls) throws Exception {
+                K made = defaults.create(cls);
+                if (made instanceof ReadsInput r) {
+                    r.input(in);
+                }
+                return made;
+            }
+        };
+        CommandLine cl = new CommandLine(new Mixtral4jCli(), factory);
         for (Class<?> command : COMMANDS) {
             cl.addSubcommand(command);
         }

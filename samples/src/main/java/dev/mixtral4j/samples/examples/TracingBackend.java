@@ -60,7 +60,7 @@ final class TracingBackend implements Backend {
     public BackendModel load(ModelFile model, LoadOptions options) {
         long t0 = System.nanoTime();
         BackendModel m = inner.load(model, options.toBuilder().backend(inner.id()).build());
-        LOG.info("loaded {} on {} in {} ms", model.path().getFileName(), inner.id(), (System.nanoTime() - t0) / 1_000_000);
+        LOG.debug("loaded {} on {} in {} ms", model.path().getFileName(), inner.id(), (System.nanoTime() - t0) / 1_000_000);
         return new Model(m);
     }
 
@@ -92,8 +92,12 @@ final class TracingBackend implements Backend {
         }
     }
 
-    private static final class Session implements BackendSession {
+    /** Logs each forward pass at DEBUG and a summary at INFO when the session closes. */
+    private final class Session implements BackendSession {
         private final BackendSession inner;
+        private long calls;
+        private long tokens;
+        private long nanos;
 
         Session(BackendSession inner) {
             this.inner = inner;
@@ -110,13 +114,17 @@ final class TracingBackend implements Backend {
         }
 
         @Override
-        public Logits forward(int[] tokens, int startPosition, boolean allLogits) {
+        public Logits forward(int[] input, int startPosition, boolean allLogits) {
             long t0 = System.nanoTime();
-            Logits logits = inner.forward(tokens, startPosition, allLogits);
-            double ms = (System.nanoTime() - t0) / 1e6;
-            LOG.info("forward {} token(s) at positions {}..{} in {} ms ({} tokens/s)", tokens.length, startPosition,
-                    startPosition + tokens.length - 1, String.format("%.2f", ms),
-                    String.format("%.1f", tokens.length / (ms / 1000)));
+            Logits logits = inner.forward(input, startPosition, allLogits);
+            long dt = System.nanoTime() - t0;
+            calls++;
+            tokens += input.length;
+            nanos += dt;
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("{}: forward {} token(s) at positions {}..{} in {} ms", TracingBackend.this.inner.id(), input.length,
+                        startPosition, startPosition + input.length - 1, String.format("%.2f", dt / 1e6));
+            }
             return logits;
         }
 
@@ -128,6 +136,10 @@ final class TracingBackend implements Backend {
         @Override
         public void close() {
             inner.close();
+            if (calls > 0) {
+                LOG.info("{}: session closed after {} forward calls over {} tokens in {} ms", TracingBackend.this.inner.id(),
+                        calls, tokens, String.format("%.1f", nanos / 1e6));
+            }
         }
     }
 }

@@ -65,8 +65,10 @@ class BackendsCommandTest {
     void autoMarksTheAvailableBackendOfHighestRank() {
         try (var fake = new FakeBackendEnabled()) {
             CliRun run = CliRun.of("backends");
-            String auto = BackendLookup.discover().stream().filter(f -> f.availability().available())
-                    .findFirst().orElseThrow().id();
+            // Independently of Backends: the available provider of highest rank.
+            String auto = ServiceLoader.load(BackendProvider.class).stream().map(ServiceLoader.Provider::get)
+                    .filter(p -> p.availability().available())
+                    .max(java.util.Comparator.comparingInt(BackendProvider::rank)).orElseThrow().id();
             assertTrue(run.out().contains(auto + " (auto)  rank"), run::toString);
             assertTrue(run.out().contains("--backend auto selects: " + auto), run::toString);
         }

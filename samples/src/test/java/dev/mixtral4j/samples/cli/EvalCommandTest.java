@@ -79,7 +79,7 @@ class EvalCommandTest {
         CliRun unknown = CliRun.of("eval", "--model", model.toString(), "--backend", "nope",
                 "--tokens", "1", "--logits-out", dir.resolve("x.f32").toString());
         assertEquals(1, unknown.exitCode(), unknown::toString);
-        assertTrue(unknown.err().contains("no backend 'nope'"), unknown::toString);
+        assertTrue(unknown.err().contains("unknown backend 'nope'"), unknown::toString);
         // The fake is found but switched off: its reason is shown.
         CliRun off = CliRun.of("eval", "--model", model.toString(), "--backend", "fake",
                 "--tokens", "1", "--logits-out", dir.resolve("x.f32").toString());
@@ -92,5 +92,29 @@ class EvalCommandTest {
         CliRun run = CliRun.of("eval", "--model", "m.gguf", "--tokens", "1,x", "--logits-out", "o.f32");
         assertEquals(2, run.exitCode(), run::toString);
         assertEquals(2, CliRun.of("eval", "--model", "m.gguf", "--tokens", "1").exitCode());
+    }
+
+    @Test
+    void onTheJavaBackendTheFileHoldsExactlyTheForwardPassLogits() throws IOException {
+        Backend javaBackend = DemoCommandTest.javaBackend();
+        Path model = dev.mixtral4j.model.SyntheticModel.builder().seed(11).write(dir.resolve("tiny.gguf"));
+        Path out = dir.resolve("java.f32");
+        int[] ids = {5, 17, 299, 0, 42};
+        CliRun run = CliRun.of("eval", "--model", model.toString(), "--backend", "java",
+                "--tokens", "5,17,299,0,42", "--logits-out", out.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        assertEquals((long) ids.length * 300 * 4, Files.size(out));
+        float[] got = readF32(out);
+        // A backend may batch differently with other session sizes, so allow float rounding.
+        Logits expected = direct(javaBackend, model, ids);
+        assertArrayEquals(expected.data(), got, 1e-4f);
+        // Row p is position p: the last row is what a last-token-only call returns.
+        try (ModelFile file = ModelFile.open(model);
+             BackendModel bm = javaBackend.load(file, LoadOptions.builder().backend("java").build());
+             BackendSession s = bm.newSession(new SessionOptions(64, null, 16))) {
+            float[] last = s.forward(ids, 0, false).last();
+            assertArrayEquals(last, java.util.Arrays.copyOfRange(got, 4 * 300, 5 * 300), 1e-4f);
+            assertTrue(java.util.Arrays.stream(ids).allMatch(i -> i < 300));
+        }
     }
 }

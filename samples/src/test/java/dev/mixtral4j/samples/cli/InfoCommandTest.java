@@ -61,6 +61,60 @@ class InfoCommandTest {
         assertTrue(out.contains("not a runnable Mixtral-family model: vocabulary-only file (no tensors)"), out);
     }
 
+    @Test
+    void aSyntheticMixtralIsRunnableAndItsTensorsAreListed(@TempDir Path dir) throws IOException {
+        Path merged = dev.mixtral4j.model.SyntheticModel.builder().tensorType(dev.mixtral4j.gguf.GgmlType.Q8_0)
+                .write(dir.resolve("merged.gguf"));
+        String out = checkAgainstFile(merged);
+        assertTrue(out.contains("runnable            yes"), out);
+        assertTrue(out.contains("experts layout      merged (ffn_*_exps)"), out);
+        assertTrue(out.contains("experts             4 (2 used per token)"), out);
+        assertTrue(Pattern.compile("(?m)^  blk\\.0\\.ffn_gate_exps\\.weight +Q8_0 +\\[64 x 128 x 4] +\\d+$").matcher(out).find(), out);
+        // Byte totals add up to what the file's tensors occupy.
+        RawGguf raw = new RawGguf(merged);
+        assertTrue(out.contains("totals:   " + raw.tensors.size() + " tensors, "), out);
+        if (dev.mixtral4j.Backends.discover().available().stream().anyMatch(b -> b.id().equals("java"))) {
+            assertTrue(Pattern.compile("(?m)^  java +can run").matcher(out).find(), out);
+        }
+
+        Path perExpert = dev.mixtral4j.model.SyntheticModel.builder()
+                .expertLayout(dev.mixtral4j.model.SyntheticModel.ExpertLayout.PER_EXPERT).write(dir.resolve("per-expert.gguf"));
+        String out2 = checkAgainstFile(perExpert);
+        assertTrue(out2.contains("experts layout      per expert (ffn_*.E.weight)"), out2);
+        assertTrue(out2.contains("runnable            yes"), out2);
+    }
+
+    @Test
+    void aModelMissingATensorSaysWhichOne(@TempDir Path dir) throws IOException {
+        // A file whose metadata promises 3 layers while the tensors hold 2: not runnable, and why.
+        Path two = dev.mixtral4j.model.SyntheticModel.builder().layers(2).write(dir.resolve("two.gguf"));
+        Path lying = dir.resolve("lying.gguf");
+        byte[] bytes = Files.readAllBytes(two);
+        RawGguf raw = new RawGguf(two);
+        assertEquals("UINT32", raw.entries.get("llama.block_count").type());
+        int at = indexOf(bytes, "llama.block_count".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        int value = at + "llama.block_count".length() + 4;
+        assertEquals(2, bytes[value]);
+        bytes[value] = 3;
+        Files.write(lying, bytes);
+        CliRun run = CliRun.of("info", lying.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("not a runnable Mixtral-family model: ") && run.out().contains("blk.2."), run::toString);
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+
     /** Runs info on the file and checks what it printed against an independent walk of the header. */
     static String checkAgainstFile(Path file) throws IOException {
         CliRun run = CliRun.of("info", file.toString());

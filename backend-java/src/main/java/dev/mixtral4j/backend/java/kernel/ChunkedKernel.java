@@ -23,11 +23,24 @@ abstract class ChunkedKernel extends TensorKernel {
         this.chunks = blockSize / L;
     }
 
+    /** True where the type has a hand-scheduled path for 16-lane (AVX-512) vectors. */
+    static final boolean WIDE = L == 16;
+
     /** Values {@code c*L .. c*L+L-1} of the block stored at {@code block}, dequantized. */
     abstract FloatVector chunk(MemorySegment src, long block, int c);
 
     @Override
     public void dequantize(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        chunkedDequantize(src, offset, dst, dstOff, n);
+    }
+
+    @Override
+    public float dot(MemorySegment src, long offset, float[] x, int xOff, int n) {
+        return chunkedDot(src, offset, x, xOff, n);
+    }
+
+    /** The generic path, built on {@link #chunk}: any vector width. */
+    final void chunkedDequantize(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
         checkBlocks(n);
         int blocks = n / blockSize;
         for (int b = 0; b < blocks; b++) {
@@ -39,8 +52,8 @@ abstract class ChunkedKernel extends TensorKernel {
         }
     }
 
-    @Override
-    public float dot(MemorySegment src, long offset, float[] x, int xOff, int n) {
+    /** The generic path, built on {@link #chunk}: any vector width. */
+    final float chunkedDot(MemorySegment src, long offset, float[] x, int xOff, int n) {
         checkBlocks(n);
         int blocks = n / blockSize;
         FloatVector acc0 = FloatVector.zero(F);

@@ -1,6 +1,8 @@
 package dev.mixtral4j.backend.java.kernel;
 
 import static dev.mixtral4j.backend.java.kernel.VectorSupport.B;
+import static dev.mixtral4j.backend.java.kernel.VectorSupport.F;
+import static dev.mixtral4j.backend.java.kernel.VectorSupport.bytesToInts;
 import static dev.mixtral4j.backend.java.kernel.VectorSupport.L;
 import static dev.mixtral4j.backend.java.kernel.VectorSupport.LE;
 import static dev.mixtral4j.backend.java.kernel.VectorSupport.half;
@@ -13,6 +15,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+
 
 /** Super-blocks of 256: F16 d and dmin, 12 bytes of 6-bit scale/min pairs, 128 bytes of nibbles; value = d * scale * q - dmin * min, in sub-blocks of 32. */
 public final class Q4_KKernel extends ChunkedKernel {
@@ -39,5 +42,73 @@ public final class Q4_KKernel extends ChunkedKernel {
         float d = half(src, block) * KScales.scale(src, scales, is);
         float m = half(src, block + 2) * KScales.min(src, scales, is);
         return toFloats(nib).fma(d, -m);
+    }
+
+    // Hand-scheduled 16-lane paths: scales decoded once per super-block; the minimum term is
+    // carried as dmin*min*sum(x), so each value costs one conversion and one FMA.
+
+    @Override
+    public float dot(MemorySegment src, long offset, float[] x, int xOff, int n) {
+        if (!WIDE) {
+            return chunkedDot(src, offset, x, xOff, n);
+        }
+        checkBlocks(n);
+        // scalar scale work first, vector work second: C2 inlines the whole Vector API chain
+        // only while a method stays small, and a call that returns a vector costs a box
+        float[] sm = new float[16];
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < n / 256; b++) {
+            long o = offset + 144L * b;
+            float d = half(src, o);
+            float dmin = -half(src, o + 2);
+            for (int i = 0; i < 8; i++) {
+                sm[i] = d * KScales.scale(src, o + 4, i);
+                sm[8 + i] = dmin * KScales.min(src, o + 4, i);
+            }
+            for (int j = 0; j < 4; j++) {
+                long q = o + 16 + 32 * j;
+                int xo = xOff + 256 * b + 64 * j;
+                IntVector q0 = bytesToInts(src, q);
+                IntVector q1 = bytesToInts(src, q + 16);
+                FloatVector xl0 = FloatVector.fromArray(F, x, xo);
+                FloatVector xl1 = FloatVector.fromArray(F, x, xo + 16);
+                FloatVector xh0 = FloatVector.fromArray(F, x, xo + 32);
+                FloatVector xh1 = FloatVector.fromArray(F, x, xo + 48);
+                FloatVector lo = toFloats(q0.and(0xF)).fma(xl0, toFloats(q1.and(0xF)).mul(xl1));
+                FloatVector hi = toFloats(q0.lanewise(VectorOperators.ASHR, 4).and(0xF))
+                        .fma(xh0, toFloats(q1.lanewise(VectorOperators.ASHR, 4).and(0xF)).mul(xh1));
+                acc = lo.fma(FloatVector.broadcast(F, sm[2 * j]), acc);
+                acc = hi.fma(FloatVector.broadcast(F, sm[2 * j + 1]), acc);
+                acc = xl0.add(xl1).fma(FloatVector.broadcast(F, sm[8 + 2 * j]), acc);
+                acc = xh0.add(xh1).fma(FloatVector.broadcast(F, sm[9 + 2 * j]), acc);
+            }
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        if (!WIDE) {
+            chunkedDequantize(src, offset, dst, dstOff, n);
+            return;
+        }
+        checkBlocks(n);
+        for (int b = 0; b < n / 256; b++) {
+            long o = offset + 144L * b;
+            float d = half(src, o);
+            float dmin = half(src, o + 2);
+            for (int j = 0; j < 4; j++) {
+                float d1 = d * KScales.scale(src, o + 4, 2 * j);
+                float m1 = -dmin * KScales.min(src, o + 4, 2 * j);
+                float d2 = d * KScales.scale(src, o + 4, 2 * j + 1);
+                float m2 = -dmin * KScales.min(src, o + 4, 2 * j + 1);
+                int y = dstOff + 256 * b + 64 * j;
+                for (int l = 0; l < 32; l += 16) {
+                    IntVector q = bytesToInts(src, o + 16 + 32 * j + l);
+                    toFloats(q.and(0xF)).fma(d1, m1).intoArray(dst, y + l);
+                    toFloats(q.lanewise(VectorOperators.ASHR, 4).and(0xF)).fma(d2, m2).intoArray(dst, y + 32 + l);
+                }
+            }
+        }
     }
 }

@@ -1,6 +1,8 @@
 package dev.mixtral4j.backend.java.kernel;
 
 import static dev.mixtral4j.backend.java.kernel.VectorSupport.B;
+import static dev.mixtral4j.backend.java.kernel.VectorSupport.F;
+import static dev.mixtral4j.backend.java.kernel.VectorSupport.bytesToInts;
 import static dev.mixtral4j.backend.java.kernel.VectorSupport.L;
 import static dev.mixtral4j.backend.java.kernel.VectorSupport.LE;
 import static dev.mixtral4j.backend.java.kernel.VectorSupport.half;
@@ -13,6 +15,7 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+
 
 /** Blocks of 32: an F16 scale d and 32 signed bytes; value = d * q. */
 public final class Q8_0Kernel extends ChunkedKernel {
@@ -29,5 +32,48 @@ public final class Q8_0Kernel extends ChunkedKernel {
     @Override
     FloatVector chunk(MemorySegment src, long block, int c) {
         return VectorSupport.bytesToFloats(src, block + 2 + c * L).mul(half(src, block));
+    }
+
+    // Hand-scheduled 16-lane paths: one scale read per block, two accumulators.
+
+    @Override
+    public float dot(MemorySegment src, long offset, float[] x, int xOff, int n) {
+        if (!WIDE) {
+            return chunkedDot(src, offset, x, xOff, n);
+        }
+        checkBlocks(n);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int blocks = n / 32;
+        int b = 0;
+        for (; b + 1 < blocks; b += 2) {
+            acc0 = block(src, offset + 34L * b, x, xOff + 32 * b).fma(FloatVector.broadcast(F, half(src, offset + 34L * b)), acc0);
+            acc1 = block(src, offset + 34L * (b + 1), x, xOff + 32 * (b + 1)).fma(FloatVector.broadcast(F, half(src, offset + 34L * (b + 1))), acc1);
+        }
+        if (b < blocks) {
+            acc0 = block(src, offset + 34L * b, x, xOff + 32 * b).fma(FloatVector.broadcast(F, half(src, offset + 34L * b)), acc0);
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    private static FloatVector block(MemorySegment src, long o, float[] x, int xo) {
+        FloatVector q0 = VectorSupport.bytesToFloats(src, o + 2);
+        FloatVector q1 = VectorSupport.bytesToFloats(src, o + 18);
+        return q0.fma(FloatVector.fromArray(F, x, xo), q1.mul(FloatVector.fromArray(F, x, xo + 16)));
+    }
+
+    @Override
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        if (!WIDE) {
+            chunkedDequantize(src, offset, dst, dstOff, n);
+            return;
+        }
+        checkBlocks(n);
+        for (int b = 0; b < n / 32; b++) {
+            long o = offset + 34L * b;
+            FloatVector d = FloatVector.broadcast(F, half(src, o));
+            VectorSupport.bytesToFloats(src, o + 2).mul(d).intoArray(dst, dstOff + 32 * b);
+            VectorSupport.bytesToFloats(src, o + 18).mul(d).intoArray(dst, dstOff + 32 * b + 16);
+        }
     }
 }

@@ -42,6 +42,15 @@ public final class VectorSupport {
         return (FloatVector) ByteVector.fromMemorySegment(B, s, offset, LE).convertShape(VectorOperators.B2F, F, 0);
     }
 
+    /** L bytes at {@code offset}, each sign-extended to an int lane (nibble and bit work is native on ints). */
+    static IntVector bytesToInts(MemorySegment s, long offset) {
+        return (IntVector) ByteVector.fromMemorySegment(B, s, offset, LE).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    static FloatVector toFloats(IntVector v) {
+        return (FloatVector) v.convertShape(VectorOperators.I2F, F, 0);
+    }
+
     /** Byte lanes widened to float lanes (signed). */
     static FloatVector toFloats(ByteVector v) {
         return (FloatVector) v.convertShape(VectorOperators.B2F, F, 0);

@@ -61,6 +61,16 @@ class KernelTest {
                     double tol = 1e-5 * magnitude + 1e-6;
                     float dot = k.dot(data, r * rowBytes, x, t * n, n);
                     assertEquals(exact, dot, tol, type + " dot row " + r + " token " + t);
+                    if (k instanceof ChunkedKernel ck) {
+                        // the any-width path, which AVX2 machines take
+                        assertEquals(exact, ck.chunkedDot(data, r * rowBytes, x, t * n, n), tol,
+                                type + " chunked dot row " + r + " token " + t);
+                        float[] chunked = new float[n];
+                        ck.chunkedDequantize(data, r * rowBytes, chunked, 0, n);
+                        for (int i = 0; i < n; i++) {
+                            assertEquals(ref[r][i], chunked[i], Math.ulp(ref[r][i]) * 2, type + " chunked value " + i);
+                        }
+                    }
                     assertEquals(exact, mm[1 + t * rows + r], tol, type + " matmul row " + r + " token " + t);
                     if (t == 1) {
                         assertEquals(exact, mv[r], tol, type + " matvec row " + r);

@@ -1,0 +1,186 @@
+package dev.mixtral4j.generation;
+
+import dev.mixtral4j.spi.BackendSession;
+import dev.mixtral4j.spi.Logits;
+import java.util.Arrays;
+
+/**
+ * A backend session together with the tokens it has seen: the first {@link #evaluatedCount()}
+ * are in its KV cache, and at most one more (the last token sampled) is known but not yet
+ * computed. This is what lets a new prompt reuse the cached prefix it shares with the history,
+ * and what a transfer to another backend replays.
+ *
+ * <p>Methods are synchronized so that {@link #close()} from another thread waits for a forward
+ * call in flight instead of freeing the backend session under it; after close every forward
+ * call fails with an {@link IllegalStateException}.
+ */
+public final class KvSequence implements AutoCloseable {
+    private final BackendSession session;
+    private final int defaultBatchSize;
+    private int[] tokens = new int[0];
+    private int evaluated;
+    private boolean closed;
+
+    /**
+     * @param defaultBatchSize most tokens per forward call when a prefill does not say
+     */
+    public KvSequence(BackendSession session, int defaultBatchSize) {
+        if (defaultBatchSize <= 0) {
+            throw new IllegalArgumentException("batch size must be positive: " + defaultBatchSize);
+        }
+        this.session = session;
+        this.defaultBatchSize = defaultBatchSize;
+        if (session.position() != 0) {
+            session.truncate(0);
+        }
+    }
+
+    public BackendSession session() {
+        return session;
+    }
+
+    public int contextLength() {
+        return session.contextLength();
+    }
+
+    public int defaultBatchSize() {
+        return defaultBatchSize;
+    }
+
+    /** Every token of the sequence, the pending one included. */
+    public synchronized int[] tokens() {
+        return tokens.clone();
+    }
+
+    public synchronized int size() {
+        return tokens.length;
+    }
+
+    /** Tokens held in the KV cache (a prefix of {@link #tokens()}). */
+    public synchronized int evaluatedCount() {
+        return evaluated;
+    }
+
+    /** Tokens shared at the start of the KV cache and {@code prompt}. */
+    public synchronized int commonPrefix(int[] prompt) {
+        int n = Math.min(evaluated, prompt.length);
+        int i = 0;
+        while (i < n && tokens[i] == prompt[i]) {
+            i++;
+        }
+        return i;
+    }
+
+    /**
+     * Makes the sequence exactly {@code prompt}, computing only what is not cached already, and
+     * returns the logits after its last token. The last prompt token is always computed (its
+     * logits are needed), so at most {@code prompt.length - 1} tokens are reused.
+     *
+     * @param batchSize most tokens per forward call (0: the default)
+     * @param cancelled checked between chunks; when true, returns null with the sequence holding
+     *                  the chunks computed so far
+     * @return the last row of logits, or null when cancelled
+     */
+    public synchronized float[] prefill(int[] prompt, int batchSize, java.util.function.BooleanSupplier cancelled) {
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("empty prompt: nothing to generate from (add BOS?)");
+        }
+        if (prompt.length > session.contextLength()) {
+            throw new IllegalArgumentException("prompt of " + prompt.length + " tokens does not fit the context of "
+                    + session.contextLength() + " tokens");
+        }
+        int chunk = batchSize > 0 ? batchSize : defaultBatchSize;
+        int start = Math.min(commonPrefix(prompt), prompt.length - 1);
+        keep(start);
+        tokens = prompt.clone();
+        float[] last = null;
+        for (int pos = start; pos < prompt.length; pos += chunk) {
+            if (cancelled.getAsBoolean()) {
+                tokens = Arrays.copyOf(tokens, evaluated);
+                return null;
+            }
+            int end = Math.min(prompt.length, pos + chunk);
+            Logits logits = forward(Arrays.copyOfRange(prompt, pos, end), pos);
+            evaluated = end;
+            last = logits.last();
+        }
+        return last;
+    }
+
+    /**
+     * Appends a sampled token without computing it. It becomes the pending token; the previous
+     * pending token, if any, must have been computed with {@link #evaluatePending()} first.
+     */
+    public synchronized void append(int token) {
+        if (tokens.length != evaluated) {
+            throw new IllegalStateException("a token is already pending");
+        }
+        tokens = Arrays.copyOf(tokens, tokens.length + 1);
+        tokens[tokens.length - 1] = token;
+    }
+
+    /** True when the last token is known but not in the KV cache yet. */
+    public synchronized boolean hasPending() {
+        return tokens.length > evaluated;
+    }
+
+    /** Computes the pending token and returns the logits after it. */
+    public synchronized float[] evaluatePending() {
+        if (!hasPending()) {
+            throw new IllegalStateException("no pending token");
+        }
+        Logits logits = forward(new int[] {tokens[evaluated]}, evaluated);
+        evaluated++;
+        return logits.last();
+    }
+
+    /** Forgets everything from {@code length} on. */
+    public synchronized void keep(int length) {
+        if (length < 0 || length > tokens.length) {
+            throw new IllegalArgumentException("cannot keep " + length + " of " + tokens.length + " tokens");
+        }
+        if (length < evaluated) {
+            session.truncate(length);
+            evaluated = length;
+        }
+        tokens = Arrays.copyOf(tokens, length);
+    }
+
+    /**
+     * A new sequence on {@code target} with the same tokens: the cached ones are computed there
+     * again (in chunks of {@code batchSize}), the pending one stays pending. This sequence is left
+     * untouched; on failure the target session is left to the caller.
+     */
+    public synchronized KvSequence replayInto(BackendSession target, int batchSize) {
+        KvSequence copy = new KvSequence(target, batchSize);
+        for (int pos = 0; pos < evaluated; pos += batchSize) {
+            int end = Math.min(evaluated, pos + batchSize);
+            copy.forward(Arrays.copyOfRange(tokens, pos, end), pos);
+            copy.evaluated = end;
+        }
+        copy.tokens = tokens.clone();
+        return copy;
+    }
+
+    private Logits forward(int[] input, int start) {
+        if (closed) {
+            throw new IllegalStateException("the backend session is closed");
+        }
+        try {
+            return session.forward(input, start, false);
+        } catch (RuntimeException e) {
+            // Trust only what the backend says it still holds.
+            evaluated = Math.min(evaluated, Math.min(start, session.position()));
+            tokens = Arrays.copyOf(tokens, Math.min(tokens.length, evaluated));
+            throw e;
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            session.close();
+        }
+    }
+}

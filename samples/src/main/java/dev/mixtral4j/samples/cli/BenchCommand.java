@@ -1,0 +1,293 @@
+package dev.mixtral4j.samples.cli;
+
+import dev.mixtral4j.Backends;
+import dev.mixtral4j.LoadOptions;
+import dev.mixtral4j.gguf.GgmlType;
+import dev.mixtral4j.gguf.TensorInfo;
+import dev.mixtral4j.model.ModelFile;
+import dev.mixtral4j.model.SyntheticModel;
+import dev.mixtral4j.spi.Backend;
+import dev.mixtral4j.spi.BackendModel;
+import dev.mixtral4j.spi.BackendSession;
+import dev.mixtral4j.spi.SessionOptions;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code mixtral4j bench}: prompt processing and token generation speed of one or more backends
+ * on the same file, measured the way llama-bench measures them: {@code -p} random tokens in one
+ * forward call from an empty cache, then {@code -n} tokens generated one at a time from an empty
+ * cache, each repeated {@code -r} times after a warm-up run. Backends are reached through the
+ * SPI only.
+ */
+@Command(name = "bench",
+        description = {"Measures prompt processing (pp) and generation (tg) tokens/s per backend, side by side.",
+                "pp: -p random tokens in one forward call; tg: -n tokens one at a time; both from an empty "
+                        + "cache, after a warm-up, repeated -r times (mean and spread reported)."})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE", description = "GGUF model file (or use --synthetic).")
+    Path model;
+
+    @Option(names = "--synthetic", paramLabel = "PRESET",
+            description = "Benchmark a generated model instead: mixtral-8x7b, mistral-7b or tiny-moe "
+                    + "(written once, cached under --cache-dir).")
+    String synthetic;
+
+    @Option(names = "--layers", defaultValue = "2", paramLabel = "N",
+            description = "Layers of the synthetic model (default: ${DEFAULT-VALUE}).")
+    int layers;
+
+    @Option(names = "--type", defaultValue = "Q4_0", paramLabel = "TYPE",
+            description = "Weight type of the synthetic model: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, "
+                    + "Q2_K..Q6_K or Q4_K_M (default: ${DEFAULT-VALUE}).")
+    String type;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR",
+            description = "Where synthetic models are cached (default: ~/.cache/mixtral4j/synthetic).")
+    Path cacheDir;
+
+    @Option(names = "--backends", defaultValue = "java", split = ",", paramLabel = "ID",
+            description = "Comma-separated backend ids (default: ${DEFAULT-VALUE}); the first is the "
+                    + "numerator of the ratios.")
+    List<String> backends;
+
+    @Option(names = "-p", defaultValue = "512", paramLabel = "N", description = "Prompt tokens (default: ${DEFAULT-VALUE}; 0 skips).")
+    int promptTokens;
+
+    @Option(names = "-n", defaultValue = "128", paramLabel = "N", description = "Generated tokens (default: ${DEFAULT-VALUE}; 0 skips).")
+    int genTokens;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "CPU threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = {"-r", "--repetitions"}, defaultValue = "3", paramLabel = "N",
+            description = "Measured runs of each test (default: ${DEFAULT-VALUE}).")
+    int repetitions;
+
+    @Option(names = "--batch", defaultValue = "512", paramLabel = "N",
+            description = "Most tokens per forward call inside the backend (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--kv-type", paramLabel = "F16|F32", description = "KV cache type (default: the backend's).")
+    GgmlType kvType;
+
+    @Option(names = "--json", description = "One JSON object per backend per line instead of the table.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    /** One backend's figures. */
+    record Result(String backend, String model, String type, int threads, int ppTokens, double ppTps, double ppSd,
+                  int tgTokens, double tgTps, double tgSd) {
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        if ((model == null) == (synthetic == null)) {
+            throw new UsageException("give exactly one of --model FILE and --synthetic PRESET");
+        }
+        if (promptTokens < 0 || genTokens < 0 || promptTokens + genTokens == 0 || repetitions < 1) {
+            throw new UsageException("need -p >= 0, -n >= 0 (not both 0) and -r >= 1");
+        }
+        Path file = model != null ? model : syntheticModel();
+        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        PrintWriter out = spec.commandLine().getOut();
+        List<Result> results = new ArrayList<>();
+        try (ModelFile mf = ModelFile.open(file)) {
+            String typeName = synthetic != null ? type.toUpperCase(Locale.ROOT) : describeType(mf);
+            if (!json) {
+                out.printf("model %s: %s, %d layers, %.2f GiB; threads %d, pp %d, tg %d, %d repetitions%n",
+                        file.getFileName(), typeName, mf.config().blockCount(),
+                        Files.size(file) / (double) (1L << 30), nThreads, promptTokens, genTokens, repetitions);
+                out.flush();
+            }
+            for (String id : backends) {
+                Backend be = Backends.discover().select(id.trim());
+                Result r = measure(be, mf, file, typeName, nThreads);
+                results.add(r);
+                if (json) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("backend", r.backend());
+                    m.put("model", r.model());
+                    m.put("type", r.type());
+                    m.put("threads", r.threads());
+                    m.put("pp_tokens", r.ppTokens());
+                    m.put("pp_tps", round(r.ppTps()));
+                    m.put("tg_tokens", r.tgTokens());
+                    m.put("tg_tps", round(r.tgTps()));
+                    out.println(Json.write(m));
+                    out.flush();
+                }
+            }
+        }
+        if (!json) {
+            printTable(out, results);
+        }
+        out.flush();
+        return Mixtral4jCli.OK;
+    }
+
+    private Result measure(Backend be, ModelFile mf, Path file, String typeName, int nThreads) {
+        int vocab = mf.config().vocabSize();
+        int ctx = Math.min(mf.config().contextLength(), Math.max(1, Math.max(promptTokens, genTokens)));
+        LoadOptions options = LoadOptions.builder().backend(be.id()).threads(nThreads).batchSize(batch)
+                .contextLength(ctx).kvCacheType(kvType).build();
+        SessionOptions so = new SessionOptions(ctx, kvType, batch);
+        Random rnd = new Random(1234);
+        int[] prompt = new int[promptTokens];
+        for (int i = 0; i < prompt.length; i++) {
+            prompt[i] = rnd.nextInt(vocab);
+        }
+        try (BackendModel bm = be.load(mf, options)) {
+            // warm-up: a short prompt and a few decode steps, so JIT compilers and page cache are warm
+            try (BackendSession s = bm.newSession(so)) {
+                int warm = Math.min(ctx, Math.max(1, Math.min(promptTokens, 64)));
+                int[] w = new int[warm];
+                System.arraycopy(prompt, 0, w, 0, Math.min(warm, prompt.length));
+                s.forward(w, 0, false);
+                for (int i = 0; i < Math.min(8, genTokens) && s.position() < ctx; i++) {
+                    s.forward(new int[] {1}, s.position(), false);
+                }
+            }
+            double[] pp = new double[repetitions];
+            double[] tg = new double[repetitions];
+            for (int r = 0; r < repetitions; r++) {
+                if (promptTokens > 0) {
+                    try (BackendSession s = bm.newSession(so)) {
+                        long t0 = System.nanoTime();
+                        s.forward(prompt, 0, false);
+                        pp[r] = promptTokens / ((System.nanoTime() - t0) / 1e9);
+                    }
+                }
+                if (genTokens > 0) {
+                    try (BackendSession s = bm.newSession(so)) {
+                        int token = 1;
+                        long t0 = System.nanoTime();
+                        for (int i = 0; i < genTokens; i++) {
+                            token = s.forward(new int[] {token}, i, false).argmax(0);
+                        }
+                        tg[r] = genTokens / ((System.nanoTime() - t0) / 1e9);
+                    }
+                }
+            }
+            return new Result(be.id(), file.getFileName().toString(), typeName, nThreads,
+                    promptTokens, mean(pp), sd(pp), genTokens, mean(tg), sd(tg));
+        }
+    }
+
+    private void printTable(PrintWriter out, List<Result> results) {
+        out.printf("%-10s %18s %18s%n", "backend", "pp" + promptTokens + " t/s", "tg" + genTokens + " t/s");
+        for (Result r : results) {
+            out.printf("%-10s %18s %18s%n", r.backend(), cell(r.ppTps(), r.ppSd(), promptTokens),
+                    cell(r.tgTps(), r.tgSd(), genTokens));
+        }
+        Result first = results.getFirst();
+        for (Result other : results.subList(1, results.size())) {
+            out.printf("ratio %s/%s: pp %s, tg %s%n", first.backend(), other.backend(),
+                    ratio(first.ppTps(), other.ppTps()), ratio(first.tgTps(), other.tgTps()));
+        }
+    }
+
+    private static String cell(double mean, double sd, int tokens) {
+        return tokens == 0 ? "-" : String.format(Locale.ROOT, "%.2f ± %.2f", mean, sd);
+    }
+
+    private static String ratio(double a, double b) {
+        return a > 0 && b > 0 ? String.format(Locale.ROOT, "%.2fx", a / b) : "-";
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    private static double mean(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            s += x;
+        }
+        return s / v.length;
+    }
+
+    private static double sd(double[] v) {
+        if (v.length < 2) {
+            return 0;
+        }
+        double m = mean(v);
+        double s = 0;
+        for (double x : v) {
+            s += (x - m) * (x - m);
+        }
+        return Math.sqrt(s / (v.length - 1));
+    }
+
+    /** Writes the synthetic model once; later runs reuse the cached file. */
+    private Path syntheticModel() throws IOException {
+        Path dir = cacheDir != null ? cacheDir
+                : Path.of(System.getProperty("user.home"), ".cache", "mixtral4j", "synthetic");
+        String t = type.toUpperCase(Locale.ROOT);
+        Path target = dir.resolve(synthetic.toLowerCase(Locale.ROOT) + "-" + layers + "L-" + t + ".gguf");
+        if (Files.isRegularFile(target)) {
+            return target;
+        }
+        Files.createDirectories(dir);
+        PrintWriter err = spec.commandLine().getErr();
+        SyntheticModel.Builder b;
+        try {
+            b = SyntheticModel.preset(synthetic).layers(layers).fileType(t);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        err.printf("writing synthetic model %s (%.2f GiB), once...%n", target, b.tensorBytes() / (double) (1L << 30));
+        err.flush();
+        return b.write(target);
+    }
+
+    /** The file's llama.cpp file type name, else its most common weight type by bytes. */
+    static String describeType(ModelFile mf) {
+        long ftype = mf.metadata().findLong("general.file_type").orElse(-1L);
+        String named = switch ((int) ftype) {
+            case 0 -> "F32";
+            case 1 -> "F16";
+            case 2 -> "Q4_0";
+            case 3 -> "Q4_1";
+            case 7 -> "Q8_0";
+            case 8 -> "Q5_0";
+            case 9 -> "Q5_1";
+            case 10 -> "Q2_K";
+            case 11 -> "Q3_K_S";
+            case 12 -> "Q3_K_M";
+            case 13 -> "Q3_K_L";
+            case 14 -> "Q4_K_S";
+            case 15 -> "Q4_K_M";
+            case 16 -> "Q5_K_S";
+            case 17 -> "Q5_K_M";
+            case 18 -> "Q6_K";
+            case 32 -> "BF16";
+            default -> null;
+        };
+        if (named != null) {
+            return named;
+        }
+        Map<GgmlType, Long> bytes = new EnumMap<>(GgmlType.class);
+        for (TensorInfo t : mf.gguf().tensors()) {
+            bytes.merge(t.type(), t.byteSize(), Long::sum);
+        }
+        return bytes.entrySet().stream().max(Map.Entry.comparingByValue()).map(e -> e.getKey().name()).orElse("?");
+    }
+}

@@ -1,0 +1,62 @@
+package dev.mixtral4j.samples.cli;
+
+import dev.mixtral4j.LoadOptions;
+import dev.mixtral4j.Mixtral4j;
+import dev.mixtral4j.Model;
+import dev.mixtral4j.model.ModelFile;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The options every command that loads a model for generation shares (a picocli mixin). */
+public final class ModelOptions {
+    /** KV cache length used unless --ctx says otherwise: a full 32k cache of Mixtral would take gigabytes. */
+    static final int DEFAULT_CONTEXT = 4096;
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model file.")
+    Path model;
+
+    @Option(names = {"-b", "--backend"}, defaultValue = "auto", paramLabel = "ID",
+            description = "Backend id, or auto: -Dmixtral4j.backend, else $MIXTRAL4J_BACKEND, else the best available "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String backend;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "CPU threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = {"-c", "--ctx"}, paramLabel = "N",
+            description = "Context (KV cache) length in tokens; 0 for the model's own (default: the smaller of "
+                    + DEFAULT_CONTEXT + " and the model's).")
+    Integer context;
+
+    @Option(names = "--batch", defaultValue = "512", paramLabel = "N",
+            description = "Most prompt tokens per forward call (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    LoadOptions loadOptions() {
+        LoadOptions.Builder b = LoadOptions.builder().backend(backend).batchSize(batch);
+        if (threads != null) {
+            if (threads < 1) {
+                throw new UsageException("--threads must be at least 1");
+            }
+            b.threads(threads);
+        }
+        if (context != null && context < 0) {
+            throw new UsageException("--ctx must not be negative");
+        }
+        return b.contextLength(context == null ? 0 : context).build();
+    }
+
+    /** Loads the model; without --ctx the context is capped at {@value #DEFAULT_CONTEXT}. */
+    Model load() throws IOException {
+        LoadOptions options = loadOptions();
+        if (context == null) {
+            int trained;
+            try (ModelFile file = ModelFile.open(model)) {
+                trained = file.config().contextLength();
+            }
+            options = options.toBuilder().contextLength(Math.min(DEFAULT_CONTEXT, trained)).build();
+        }
+        return Mixtral4j.load(model, options);
+    }
+}
