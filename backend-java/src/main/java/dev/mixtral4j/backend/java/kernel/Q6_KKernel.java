@@ -84,4 +84,35 @@ public final class Q6_KKernel extends ChunkedKernel {
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
     }
+
+    // One method on purpose (see Q4_0Kernel#dot): ffn_down and the output of a Q4_K_M file are Q6_K.
+    @Override
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        if (!WIDE) {
+            chunkedDequantize(src, offset, dst, dstOff, n);
+            return;
+        }
+        checkBlocks(n);
+        for (int b = 0; b < n / 256; b++) {
+            long o = offset + 210L * b;
+            float d = half(src, o + 208);
+            for (int r = 0; r < 4; r++) {
+                int h = r >> 1;
+                int l = (r & 1) << 4;
+                IntVector ql0 = bytesToInts(src, o + 64 * h + l);
+                IntVector ql1 = bytesToInts(src, o + 64 * h + 32 + l);
+                IntVector qh = bytesToInts(src, o + 128 + 32 * h + l);
+                long sc = o + 192 + 8 * h + (l >> 4);
+                int y = dstOff + 256 * b + 128 * h + l;
+                toFloats(ql0.and(0xF).or(qh.and(3).lanewise(VectorOperators.LSHL, 4)).sub(32))
+                        .mul(d * src.get(ValueLayout.JAVA_BYTE, sc)).intoArray(dst, y);
+                toFloats(ql1.and(0xF).or(qh.and(12).lanewise(VectorOperators.LSHL, 2)).sub(32))
+                        .mul(d * src.get(ValueLayout.JAVA_BYTE, sc + 2)).intoArray(dst, y + 32);
+                toFloats(ql0.lanewise(VectorOperators.ASHR, 4).and(0xF).or(qh.and(48)).sub(32))
+                        .mul(d * src.get(ValueLayout.JAVA_BYTE, sc + 4)).intoArray(dst, y + 64);
+                toFloats(ql1.lanewise(VectorOperators.ASHR, 4).and(0xF).or(qh.lanewise(VectorOperators.ASHR, 2).and(48)).sub(32))
+                        .mul(d * src.get(ValueLayout.JAVA_BYTE, sc + 6)).intoArray(dst, y + 96);
+            }
+        }
+    }
 }
