@@ -150,7 +150,7 @@ final class KQuantSearch {
      * @param minOut receives the (non-negative) min in {@code minOut[0]}
      * @return the scale
      */
-    static float asymmetric(int n, int nmax, float[] x, int xo, float[] weights, byte[] codes, int lo, byte[] aux,
+    static float asymmetric(int n, int nmax, float[] x, int xo, float[] weights, byte[] codes, int lo, int[] aux,
             float rmin, float rdelta, int nstep, boolean useMad, float[] minOut) {
         float min = x[xo];
         float max = x[xo];
@@ -193,19 +193,24 @@ final class KQuantSearch {
             minOut[0] = -min;
             return scale;
         }
+        // x - min, recomputed only when an accepted candidate moves the min: GGML's later
+        // candidates are measured from the latest accepted min, not the first one.
+        float[] shifted = new float[n];
+        for (int i = 0; i < n; i++) {
+            shifted[i] = x[xo + i] - min;
+        }
         for (int is = 0; is <= nstep; is++) {
             iscale = (rmin + rdelta * is + nmax) / (max - min);
             float sumL = 0f;
             float sumL2 = 0f;
             float sumXL = 0f;
             for (int i = 0; i < n; i++) {
-                float v = x[xo + i];
-                int l = clamp(nearestInt(iscale * (v - min)), 0, nmax);
-                aux[i] = (byte) l;
-                float w = weights[i];
-                sumL += w * l;
-                sumL2 += w * l * l;
-                sumXL += w * l * v;
+                int l = clamp(nearestInt(iscale * shifted[i]), 0, nmax);
+                aux[i] = l;
+                float wl = weights[i] * l;
+                sumL += wl;
+                sumL2 += wl * l;
+                sumXL += wl * x[xo + i];
             }
             float det = sumW * sumL2 - sumL * sumL;
             if (det > 0f) {
@@ -217,15 +222,22 @@ final class KQuantSearch {
                 }
                 float curError = 0f;
                 for (int i = 0; i < n; i++) {
-                    float diff = thisScale * (aux[i] & 0xFF) + thisMin - x[xo + i];
+                    float diff = thisScale * aux[i] + thisMin - x[xo + i];
                     diff = useMad ? Math.abs(diff) : diff * diff;
                     curError += weights[i] * diff;
                 }
                 if (curError < bestError) {
-                    System.arraycopy(aux, 0, codes, lo, n);
+                    for (int i = 0; i < n; i++) {
+                        codes[lo + i] = (byte) aux[i];
+                    }
                     bestError = curError;
                     scale = thisScale;
-                    min = thisMin;
+                    if (thisMin != min) {
+                        min = thisMin;
+                        for (int i = 0; i < n; i++) {
+                            shifted[i] = x[xo + i] - min;
+                        }
+                    }
                 }
             }
         }

@@ -50,7 +50,7 @@ final class Q2_KCodec implements BlockCodec {
     @Override
     public void encode(float[] src, int srcOff, int blocks, byte[] dst, int dstOff) {
         byte[] codes = new byte[QK];
-        byte[] aux = new byte[16];
+        int[] aux = new int[16];
         float[] weights = new float[16];
         float[] scales = new float[16];
         float[] mins = new float[16];

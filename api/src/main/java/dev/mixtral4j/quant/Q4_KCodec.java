@@ -64,7 +64,7 @@ final class Q4_KCodec implements BlockCodec {
     /** Per-call working arrays of the Q4_K/Q5_K quantizers. */
     static final class Scratch {
         final byte[] codes = new byte[QK];
-        final byte[] aux = new byte[32];
+        final int[] aux = new int[32];
         final float[] weights = new float[32];
         final float[] scales = new float[8];
         final float[] mins = new float[8];

@@ -22,10 +22,16 @@ import java.util.Set;
  * closes its open sessions first (a context must not outlive its model), then frees the model.
  */
 final class LlamaCppModel implements BackendModel {
+    /** {@link LoadOptions#extra()} key: "false" turns off ggml's repacked CPU weight copies. */
+    static final String REPACK_OPTION = "llamacpp.repack";
+    /** {@link LoadOptions#extra()} key: flash attention "on", "off" or "auto" (llama.cpp's default). */
+    static final String FLASH_ATTENTION_OPTION = "llamacpp.flash-attn";
+
     private final LlamaCppBackend backend;
     private final ModelConfig config;
     private final String path;
     private final int threads;
+    private final String flashAttention;
     private final MemorySegment model;
     private final MemorySegment vocab;
     private final int vocabSize;
@@ -33,11 +39,12 @@ final class LlamaCppModel implements BackendModel {
     private final Set<LlamaCppSession> sessions = new LinkedHashSet<>();
     private boolean closed;
 
-    private LlamaCppModel(LlamaCppBackend backend, ModelFile file, int threads, MemorySegment model) {
+    private LlamaCppModel(LlamaCppBackend backend, ModelFile file, int threads, String flashAttention, MemorySegment model) {
         this.backend = backend;
         this.config = file.config();
         this.path = file.path().toString();
         this.threads = threads;
+        this.flashAttention = flashAttention;
         this.model = model;
         this.vocab = Llama.llama_model_get_vocab(model);
         this.vocabSize = Llama.llama_vocab_n_tokens(vocab);
@@ -45,9 +52,13 @@ final class LlamaCppModel implements BackendModel {
     }
 
     static LlamaCppModel load(LlamaCppBackend backend, ModelFile file, LoadOptions options) {
+        String flash = options.extra().get(FLASH_ATTENTION_OPTION);
+        if (flash != null && !List.of("on", "off", "auto").contains(flash)) {
+            throw new IllegalArgumentException(FLASH_ATTENTION_OPTION + " must be on, off or auto, not " + flash);
+        }
         MemorySegment model = loadNative(backend.runtime(), file.path().toAbsolutePath().toString(), options, false);
         try {
-            return new LlamaCppModel(backend, file, options.threads(), model);
+            return new LlamaCppModel(backend, file, options.threads(), flash, model);
         } catch (RuntimeException | Error e) {
             Llama.llama_model_free(model);
             throw e;
@@ -64,6 +75,10 @@ final class LlamaCppModel implements BackendModel {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment params = Llama.llama_model_default_params(arena);
             llama_model_params.vocab_only(params, vocabOnly);
+            if (options != null && "false".equalsIgnoreCase(options.extra().get(REPACK_OPTION))) {
+                // weights stay in the mapped file's layout instead of ggml's CPU-repacked copy
+                llama_model_params.use_extra_bufts(params, false);
+            }
             if (options != null && runtime.hasGpu()) {
                 llama_model_params.n_gpu_layers(params, options.gpuLayers() < 0 ? -1 : options.gpuLayers());
                 if (options.device() > 0) {
@@ -94,6 +109,10 @@ final class LlamaCppModel implements BackendModel {
 
     int vocabSize() {
         return vocabSize;
+    }
+
+    String flashAttention() {
+        return flashAttention;
     }
 
     int threads() {

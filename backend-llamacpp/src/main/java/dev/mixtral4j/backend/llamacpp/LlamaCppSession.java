@@ -26,6 +26,7 @@ final class LlamaCppSession implements BackendSession {
     private final int contextLength;
     private final int batchCapacity;
     private final int vocabSize;
+    private final int slidingWindow;
     private MemorySegment tokenArray;
     private MemorySegment posArray;
     private MemorySegment outputArray;
@@ -42,6 +43,7 @@ final class LlamaCppSession implements BackendSession {
         this.contextLength = contextLength;
         this.batchCapacity = batchCapacity;
         this.vocabSize = model.vocabSize();
+        this.slidingWindow = model.config().slidingWindow();
         this.tokenArray = llama_batch.token(batch).reinterpret(4L * batchCapacity);
         this.posArray = llama_batch.pos(batch).reinterpret(4L * batchCapacity);
         this.outputArray = llama_batch.logits(batch).reinterpret(batchCapacity);
@@ -67,6 +69,14 @@ final class LlamaCppSession implements BackendSession {
             llama_context_params.n_seq_max(params, 1);
             llama_context_params.n_threads(params, model.threads());
             llama_context_params.n_threads_batch(params, model.threads());
+            String flash = model.flashAttention();
+            if (flash != null) {
+                llama_context_params.flash_attn_type(params, switch (flash) {
+                    case "on" -> Llama.LLAMA_FLASH_ATTN_TYPE_ENABLED();
+                    case "off" -> Llama.LLAMA_FLASH_ATTN_TYPE_DISABLED();
+                    default -> Llama.LLAMA_FLASH_ATTN_TYPE_AUTO();
+                });
+            }
             if (options.kvCacheType() != null) {
                 int t = options.kvCacheType() == GgmlType.F32 ? Llama.GGML_TYPE_F32() : Llama.GGML_TYPE_F16();
                 llama_context_params.type_k(params, t);
@@ -113,6 +123,13 @@ final class LlamaCppSession implements BackendSession {
         if (startPosition < 0 || startPosition > position) {
             throw new IllegalArgumentException("start position " + startPosition + " outside 0.." + position
                     + " (the tokens cached so far)");
+        }
+        if (slidingWindow > 0 && (long) startPosition + tokens.length > slidingWindow) {
+            // llama.cpp v0.5.0 ignores llama.attention.sliding_window for the llama architecture: past
+            // the window it would silently compute full attention, i.e. different logits
+            throw new UnsupportedOperationException("llama.cpp does not apply this model's sliding attention window of "
+                    + slidingWindow + " tokens; positions past it (up to " + (startPosition + tokens.length)
+                    + ") would be wrong: use the java backend for longer sequences");
         }
         if ((long) startPosition + tokens.length > contextLength) {
             throw new IllegalArgumentException(tokens.length + " tokens from position " + startPosition

@@ -171,6 +171,39 @@ class LlamaCppBackendTest {
         }
     }
 
+    @Test
+    void slidingWindowModelsAreRefusedPastTheWindow() throws IOException {
+        Path p = SyntheticModel.builder().slidingWindow(8).seed(5).write(dir.resolve("swa8.gguf"));
+        try (ModelFile file = ModelFile.open(p);
+             BackendModel m = backend.load(file, OPTIONS);
+             BackendSession s = m.newSession(new SessionOptions(32, null, 16))) {
+            s.forward(new int[] {1, 2, 3, 4, 5, 6, 7, 8}, 0, false);
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                    () -> s.forward(new int[] {9}, 8, false));
+            assertTrue(e.getMessage().contains("sliding"), e.getMessage());
+            assertEquals(8, s.position());
+        }
+    }
+
+    @Test
+    void withoutFlashAttentionF32MatchesTheReferenceClosely() throws IOException {
+        // flash attention (the default) costs F32 about 1e-2 of accuracy; off, only rounding remains
+        try (ModelFile file = ModelFile.open(model(GgmlType.F32));
+             BackendModel m = backend.load(file, OPTIONS.toBuilder().option(LlamaCppModel.FLASH_ATTENTION_OPTION, "off").build());
+             BackendSession s = m.newSession(new SessionOptions(32, GgmlType.F32, 32))) {
+            float[][] expected = new dev.mixtral4j.testkit.ReferenceForward(file).logitsAsFloat(PROMPT);
+            Logits got = s.forward(PROMPT, 0, true);
+            for (int i = 0; i < PROMPT.length; i++) {
+                assertClose(expected[i], got.row(i), 1e-4f, "position " + i);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> {
+            try (ModelFile file = ModelFile.open(model(GgmlType.F32))) {
+                backend.load(file, OPTIONS.toBuilder().option(LlamaCppModel.FLASH_ATTENTION_OPTION, "maybe").build());
+            }
+        });
+    }
+
     static void assertClose(float[] expected, float[] actual, float tolerance, String what) {
         assertEquals(expected.length, actual.length, what + ": length");
         float scale = 0;

@@ -18,7 +18,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "backends",
         description = {"Lists every backend found, available or not, and why.",
                 "For each: id, rank (\"auto\" picks the available backend with the highest), availability "
-                        + "with its reason, and devices."})
+                        + "with its reason, the tensor types it computes with, and its devices."})
 public final class BackendsCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "One JSON object per backend per line.")
@@ -48,6 +48,10 @@ public final class BackendsCommand implements Callable<Integer> {
                 if (reason != null && !reason.isBlank()) {
                     out.printf("    %s: %s%n", f.availability().available() ? "detail" : "reason", reason);
                 }
+                String types = tensorTypes(backends, f);
+                if (types != null) {
+                    out.printf("    tensor types: %s%n", types);
+                }
                 for (DeviceInfo d : devices(backends, f)) {
                     out.printf("    device %d: %s%s%n", d.index(), d.name(), d.memoryBytes() < 0 ? ""
                             : " (" + Sizes.bytes(d.memoryBytes()) + (d.freeBytes() < 0 ? "" : ", " + Sizes.bytes(d.freeBytes()) + " free") + ")");
@@ -65,6 +69,19 @@ public final class BackendsCommand implements Callable<Integer> {
             return "--backend auto selects: " + backends.select(Backends.AUTO).id();
         } catch (RuntimeException e) {
             return "--backend auto selects nothing: " + Mixtral4jCli.oneLine(e);
+        }
+    }
+
+    /** The weight types the backend computes with, or null when it is unavailable or will not say. */
+    private static String tensorTypes(Backends backends, BackendInfo f) {
+        if (!f.available()) {
+            return null;
+        }
+        try {
+            return backends.get(f.id()).supportedTensorTypes().stream().sorted()
+                    .map(Enum::name).collect(java.util.stream.Collectors.joining(" "));
+        } catch (RuntimeException | LinkageError e) {
+            return null;
         }
     }
 
@@ -96,6 +113,8 @@ public final class BackendsCommand implements Callable<Integer> {
             devs.add(dm);
         }
         m.put("devices", devs);
+        String types = tensorTypes(backends, f);
+        m.put("tensor_types", types == null ? List.of() : List.of(types.split(" ")));
         return m;
     }
 }

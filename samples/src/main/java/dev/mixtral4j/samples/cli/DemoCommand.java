@@ -69,7 +69,19 @@ public final class DemoCommand implements Callable<Integer> {
 
     /** What one backend did. */
     record Run(String backend, int[] generated, Logits promptLogits, float[][] stepLogits, double promptTps,
-               double genTps, String failure) {
+               double genTps, String failure, String unsupported) {
+
+        static Run failed(String backend, String why) {
+            return new Run(backend, null, null, null, 0, 0, why, null);
+        }
+
+        static Run unsupported(String backend, String why) {
+            return new Run(backend, null, null, null, 0, 0, null, why);
+        }
+
+        boolean ran() {
+            return failure == null && unsupported == null;
+        }
     }
 
     @Override
@@ -119,6 +131,8 @@ public final class DemoCommand implements Callable<Integer> {
                 runs.add(r);
                 if (r.failure() != null) {
                     out.printf("%-" + w + "s  failed: %s%n", r.backend(), r.failure());
+                } else if (r.unsupported() != null) {
+                    out.printf("%-" + w + "s  cannot run this model: %s%n", r.backend(), r.unsupported());
                 } else {
                     out.printf(Locale.ROOT, "%-" + w + "s  %10.1f  %10.1f  %s%n", r.backend(), r.promptTps(), r.genTps(),
                             Arrays.toString(r.generated()));
@@ -132,12 +146,19 @@ public final class DemoCommand implements Callable<Integer> {
         out.println();
         boolean agree = printAgreement(out, runs);
         out.flush();
+        if (runs.stream().noneMatch(Run::ran)) {
+            throw new IllegalStateException("no available backend can run " + file);
+        }
         return runs.stream().allMatch(r -> r.failure() == null) && agree ? Mixtral4jCli.OK : Mixtral4jCli.FAILURE;
     }
 
     private Run run(Backends backends, String id, ModelFile mf, int[] prompt) {
         try {
             Backend backend = backends.get(id);
+            var supported = backend.supports(mf);
+            if (!supported.available()) {
+                return Run.unsupported(id, supported.reason());
+            }
             LoadOptions.Builder lo = LoadOptions.builder().backend(id);
             if (threads != null) {
                 lo.threads(threads);
@@ -169,12 +190,12 @@ public final class DemoCommand implements Callable<Integer> {
                 long t2 = System.nanoTime();
                 // The first generated token comes from the prefill; tokens-1 decode steps follow.
                 double genTps = tokens > 1 ? (tokens - 1) / ((t2 - t1) / 1e9) : Double.NaN;
-                return new Run(id, generated, promptLogits, steps, prompt.length / ((t1 - t0) / 1e9), genTps, null);
+                return new Run(id, generated, promptLogits, steps, prompt.length / ((t1 - t0) / 1e9), genTps, null, null);
             }
         } catch (UsageException e) {
             throw e;
         } catch (RuntimeException | LinkageError e) {
-            return new Run(id, null, null, null, 0, 0, Mixtral4jCli.oneLine(e));
+            return Run.failed(id, Mixtral4jCli.oneLine(e));
         }
     }
 
@@ -189,7 +210,7 @@ public final class DemoCommand implements Callable<Integer> {
      * @return false when two backends pick different top-1 tokens on the prompt
      */
     static boolean printAgreement(PrintWriter out, List<Run> runs) {
-        List<Run> ok = runs.stream().filter(r -> r.failure() == null).toList();
+        List<Run> ok = runs.stream().filter(Run::ran).toList();
         if (ok.isEmpty()) {
             out.println("agreement: nothing to compare, no backend ran");
             return false;

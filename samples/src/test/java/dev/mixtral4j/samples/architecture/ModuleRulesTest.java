@@ -85,6 +85,19 @@ class ModuleRulesTest {
     }
 
     @Test
+    void apiNeedsOnlyTheJdkAndSlf4jAndGuiceOnlyInItsInjectPackage() {
+        // Guice is `requires static` (optional): a class outside dev.mixtral4j.inject that touched it
+        // would fail for every user without Guice on the path.
+        classes().that(inApi())
+                .should().onlyDependOnClassesThat(DescribedPredicate.describe("in the JDK, SLF4J or api",
+                        (JavaClass c) -> c.getPackageName().startsWith("java") || c.getPackageName().startsWith("jdk.")
+                                || c.getPackageName().startsWith("org.slf4j") || inApi().test(c)
+                                || c.isPrimitive() || c.isArray() && c.getBaseComponentType().isPrimitive()))
+                .orShould().resideInAPackage("dev.mixtral4j.inject..")
+                .check(production);
+    }
+
+    @Test
     void tokenizerDependsOnlyOnApi() {
         noClasses().that().resideInAPackage(TOKENIZER)
                 .should().dependOnClassesThat().resideInAnyPackage(BACKENDS, SAMPLES)

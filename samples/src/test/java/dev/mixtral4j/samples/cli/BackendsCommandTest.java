@@ -27,7 +27,20 @@ class BackendsCommandTest {
         }
         for (String l : lines) {
             assertTrue(l.matches("\\{\"id\":\"[^\"]+\",\"description\":\".*\",\"rank\":-?\\d+,\"available\":(true|false),"
-                    + "\"reason\":.*,\"devices\":\\[.*]}"), l);
+                    + "\"reason\":.*,\"devices\":\\[.*],\"tensor_types\":\\[.*]}"), l);
+        }
+    }
+
+    @Test
+    void availableBackendsShowTheTensorTypesTheyCompute() {
+        try (var fake = new FakeBackendEnabled()) {
+            CliRun run = CliRun.of("backends", "--json");
+            String fakeLine = run.out().lines().filter(l -> l.startsWith("{\"id\":\"fake\"")).findFirst().orElseThrow();
+            // The fake claims every type: all of them, by name.
+            for (dev.mixtral4j.gguf.GgmlType t : dev.mixtral4j.gguf.GgmlType.values()) {
+                assertTrue(fakeLine.contains("\"" + t.name() + "\""), t + " in " + fakeLine);
+            }
+            assertTrue(CliRun.of("backends").out().contains("    tensor types: "), run::toString);
         }
     }
 

@@ -107,6 +107,26 @@ class DemoCommandTest {
     }
 
     @Test
+    void aBackendThatCannotRunTheModelIsNamedWithItsReasonNotCountedAsAFailure() throws IOException {
+        javaBackend();
+        Backends backends = Backends.discover();
+        assumeTrue(backends.available().stream().anyMatch(b -> b.id().equals("llamacpp")), "llamacpp not available here");
+        Path perExpert = SyntheticModel.builder().expertLayout(SyntheticModel.ExpertLayout.PER_EXPERT)
+                .write(dir.resolve("per-expert.gguf"));
+        try (ModelFile mf = ModelFile.open(perExpert)) {
+            var verdict = backends.get("llamacpp").supports(mf);
+            assumeTrue(!verdict.available(), "this llama.cpp runs per-expert files");
+            CliRun run = CliRun.of("demo", "--model", perExpert.toString(), "--backends", "java,llamacpp", "-n", "3");
+            assertEquals(0, run.exitCode(), run::toString);
+            assertTrue(run.out().contains("llamacpp  cannot run this model: " + verdict.reason()), run::toString);
+            assertTrue(run.out().contains("agreement: only java ran"), run::toString);
+            CliRun none = CliRun.of("demo", "--model", perExpert.toString(), "--backends", "llamacpp", "-n", "3");
+            assertEquals(1, none.exitCode(), none::toString);
+            assertTrue(none.err().contains("no available backend can run"), none::toString);
+        }
+    }
+
+    @Test
     void noAvailableBackendSaysWhy() {
         CliRun run = CliRun.of("demo", "--backends", "fake", "--cache-dir", dir.toString(), "--type", "F32");
         assertEquals(1, run.exitCode(), run::toString);
