@@ -15,8 +15,10 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -110,21 +112,32 @@ public final class InfoCommand implements Callable<Integer> {
             out.printf("  not a runnable Mixtral-family model: %s%n", notRunnableReason(gguf, e));
             return null;
         }
-        out.printf("  architecture        %s%n", config.architecture());
+        String p = config.architecture() + ".";
+        out.printf("  architecture        %s%s%n", config.architecture(),
+                isMixtralFamily(config) ? "" : " (not Mixtral-family: the values below are read with its own keys)");
         out.printf("  context length      %d%n", config.contextLength());
         out.printf("  embedding length    %d%n", config.embeddingLength());
         out.printf("  layers              %d%n", config.blockCount());
         out.printf("  feed-forward length %d%s%n", config.feedForwardLength(), config.isMoe() ? " (per expert)" : "");
-        out.printf("  heads               %d query, %d key/value (group %d), head dim %d%n",
-                config.headCount(), config.headCountKv(), config.groupSize(), config.headDim());
-        out.printf("  rope                %d dims, base %s%n", config.ropeDimensionCount(), config.ropeFreqBase());
-        out.printf("  rms epsilon         %s%n", config.rmsEps());
+        out.printf("  heads               %d query, %d key/value (group %d), head dim %d%s%n",
+                config.headCount(), config.headCountKv(), config.groupSize(), config.headDim(),
+                defaulted(gguf, p + "attention.head_count_kv"));
+        out.printf("  rope                %d dims%s, base %s%s%n", config.ropeDimensionCount(),
+                defaulted(gguf, p + "rope.dimension_count"), config.ropeFreqBase(), defaulted(gguf, p + "rope.freq_base"));
+        out.printf("  rms epsilon         %s%s%n", config.rmsEps(), defaulted(gguf, p + "attention.layer_norm_rms_epsilon"));
         out.printf("  experts             %s%n", config.isMoe()
                 ? config.expertCount() + " (" + config.expertUsedCount() + " used per token)" : "none (dense)");
         out.printf("  vocabulary          %d%n", config.vocabSize());
         out.printf("  sliding window      %s%n", config.slidingWindow() == 0 ? "none" : config.slidingWindow());
+        List<String> refusals = new ArrayList<>();
         if (gguf.tensors().isEmpty()) {
-            out.printf("  not a runnable Mixtral-family model: vocabulary-only file (no tensors)%n");
+            refusals.add("vocabulary-only file (no tensors)");
+        }
+        if (!isMixtralFamily(config)) {
+            refusals.add("architecture '" + config.architecture() + "' is not Mixtral-family ('llama')");
+        }
+        if (!refusals.isEmpty()) {
+            out.printf("  not a runnable Mixtral-family model: %s%n", String.join("; ", refusals));
             return null;
         }
         ModelFile model;
@@ -150,11 +163,27 @@ public final class InfoCommand implements Callable<Integer> {
         return model;
     }
 
+    /** GGUF stores Mixtral, Mistral and Llama alike as architecture "llama". */
+    static boolean isMixtralFamily(ModelConfig config) {
+        return config.architecture().equals("llama");
+    }
+
+    /** " (default)" when the file does not set {@code key}, so the value shown is ModelConfig's default. */
+    private static String defaulted(GgufFile gguf, String key) {
+        return gguf.metadata().contains(key) ? "" : " (default)";
+    }
+
     private static String notRunnableReason(GgufFile gguf, Exception e) {
-        String arch = gguf.metadata().findString("general.architecture").orElse("(none)");
-        String why = Mixtral4jCli.oneLine(e).replace(gguf.path() + ": ", "");
-        String kind = gguf.tensors().isEmpty() ? "vocabulary-only file (no tensors), " : "";
-        return kind + "architecture " + arch + ", " + why;
+        String arch = gguf.metadata().findString("general.architecture").orElse("llama");
+        List<String> reasons = new ArrayList<>();
+        if (gguf.tensors().isEmpty()) {
+            reasons.add("vocabulary-only file (no tensors)");
+        }
+        if (!arch.equals("llama")) {
+            reasons.add("architecture '" + arch + "' is not Mixtral-family ('llama')");
+        }
+        reasons.add("no model configuration: " + Mixtral4jCli.oneLine(e).replace(gguf.path() + ": ", ""));
+        return String.join("; ", reasons);
     }
 
     private void printTensors(PrintWriter out, GgufFile gguf) {

@@ -149,6 +149,15 @@ class InfoCommandTest {
         if (raw.tensors.isEmpty()) {
             assertTrue(out.contains("not a runnable Mixtral-family model: vocabulary-only file"), out);
         }
+        RawGguf.Entry arch = raw.entries.get("general.architecture");
+        if (arch != null && !arch.text().equals("llama")) {
+            assertTrue(out.contains("architecture '" + arch.text() + "' is not Mixtral-family"), out);
+        }
+        if (arch != null && out.contains("\n  rope ")) {
+            // A value the file does not set is marked as ModelConfig's default, and only then.
+            boolean set = raw.entries.containsKey(arch.text() + ".rope.freq_base");
+            assertEquals(!set, Pattern.compile("(?m)^  rope .*base [0-9.E-]+ \\(default\\)$").matcher(out).find(), out);
+        }
         assertTrue(out.contains("\nbackends:\n"), out);
         assertEquals("", run.err(), "nothing on stderr for a readable file");
         return out;
