@@ -9,8 +9,7 @@ import java.util.Arrays;
  * pair whose concatenation is a mergeable piece goes into a max-heap ordered by the piece's
  * score, leftmost first on ties. Popping the best pair merges it and offers the two new
  * neighbouring pairs, so the work is O(n log n) however long the text and whatever it holds;
- * a popped pair whose symbols changed since it was queued is stale and dropped (its combined
- * length no longer matches). Symbols left that are not pieces fall back to byte tokens
+ * a popped pair whose symbols changed since it was queued is stale and dropped. Symbols left that are not pieces fall back to byte tokens
  * {@code <0xXX>} of their UTF-8 encoding, or to the unknown token when a byte has no token.
  *
  * <p>Not thread-safe: one instance per encoding call.
@@ -27,13 +26,14 @@ final class BpeMerger {
     private int[] prev;
     private int[] next;
 
-    // candidate pairs: an entry pool and a binary heap of pool indices
-    private float[] pairScore;
-    private int[] pairLeft;
-    private int[] pairRight;
-    private int[] pairLen;
-    private int pairCount;
-    private int[] heap;
+    /**
+     * Candidate pairs as a binary max-heap of longs: the score's order-preserving bits above,
+     * the complement of the left symbol's index below, so one comparison orders by score and
+     * then leftmost. A popped pair is re-checked against the symbols as they are now: if the
+     * pair starting at that symbol still forms a piece of exactly that score, merging it is
+     * what a fresh queue entry would have done at the same priority.
+     */
+    private long[] heap;
     private int heapSize;
 
     BpeMerger(PieceTable mergeable, float[] scores, int[] byteTokens, int unkId) {
@@ -49,24 +49,21 @@ final class BpeMerger {
             return;
         }
         int n = splitCodePoints(text, length);
-        int capacity = Math.max(16, 3 * n);
-        pairScore = new float[capacity];
-        pairLeft = new int[capacity];
-        pairRight = new int[capacity];
-        pairLen = new int[capacity];
-        heap = new int[capacity];
-        pairCount = 0;
+        heap = new long[Math.max(16, 2 * n)];
         heapSize = 0;
-
         for (int i = 1; i < n; i++) {
-            offer(text, i - 1, i);
+            offer(text, i - 1);
         }
         while (heapSize > 0) {
-            int p = poll();
-            int left = pairLeft[p];
-            int right = pairRight[p];
-            if (len[left] == 0 || len[right] == 0 || len[left] + len[right] != pairLen[p]) {
-                continue; // stale: one side was merged into something else meanwhile
+            long key = poll();
+            int left = ~(int) key;
+            int right = next[left];
+            if (len[left] == 0 || right < 0) {
+                continue;
+            }
+            int id = mergeable.find(text, start[left], len[left] + len[right]);
+            if (id < 0 || sortable(scores[id]) != (int) (key >> 32)) {
+                continue; // stale: the symbols changed since this pair was queued
             }
             len[left] += len[right];
             len[right] = 0;
@@ -75,10 +72,10 @@ final class BpeMerger {
                 prev[next[right]] = left;
             }
             if (prev[left] >= 0) {
-                offer(text, prev[left], left);
+                offer(text, prev[left]);
             }
             if (next[left] >= 0) {
-                offer(text, left, next[left]);
+                offer(text, left);
             }
         }
         for (int s = 0; s >= 0; s = next[s]) {
@@ -111,50 +108,40 @@ final class BpeMerger {
         return n;
     }
 
-    private void offer(char[] text, int left, int right) {
-        int l = len[left] + len[right];
-        int id = mergeable.find(text, start[left], l);
+    /** Queues the pair of symbol {@code left} and its right neighbour when they form a piece. */
+    private void offer(char[] text, int left) {
+        int right = next[left];
+        int id = mergeable.find(text, start[left], len[left] + len[right]);
         if (id < 0) {
             return;
         }
-        if (pairCount == pairScore.length) {
-            int c = pairCount * 2;
-            pairScore = Arrays.copyOf(pairScore, c);
-            pairLeft = Arrays.copyOf(pairLeft, c);
-            pairRight = Arrays.copyOf(pairRight, c);
-            pairLen = Arrays.copyOf(pairLen, c);
-        }
-        int p = pairCount++;
-        pairScore[p] = scores[id];
-        pairLeft[p] = left;
-        pairRight[p] = right;
-        pairLen[p] = l;
+        long key = ((long) sortable(scores[id]) << 32) | (~left & 0xFFFF_FFFFL);
         if (heapSize == heap.length) {
             heap = Arrays.copyOf(heap, heapSize * 2);
         }
         int i = heapSize++;
         while (i > 0) {
             int parent = (i - 1) >>> 1;
-            if (!before(p, heap[parent])) {
+            if (heap[parent] >= key) {
                 break;
             }
             heap[i] = heap[parent];
             i = parent;
         }
-        heap[i] = p;
+        heap[i] = key;
     }
 
-    private int poll() {
-        int top = heap[0];
-        int last = heap[--heapSize];
+    private long poll() {
+        long top = heap[0];
+        long last = heap[--heapSize];
         int i = 0;
         int half = heapSize >>> 1;
         while (i < half) {
             int c = 2 * i + 1;
-            if (c + 1 < heapSize && before(heap[c + 1], heap[c])) {
+            if (c + 1 < heapSize && heap[c + 1] > heap[c]) {
                 c++;
             }
-            if (!before(heap[c], last)) {
+            if (heap[c] <= last) {
                 break;
             }
             heap[i] = heap[c];
@@ -166,11 +153,10 @@ final class BpeMerger {
         return top;
     }
 
-    /** Higher score first; on equal scores the leftmost pair. */
-    private boolean before(int a, int b) {
-        float sa = pairScore[a];
-        float sb = pairScore[b];
-        return sa > sb || (sa == sb && pairLeft[a] < pairLeft[b]);
+    /** Float bits as an int with the same order as the floats (NaN is rejected at load). */
+    private static int sortable(float f) {
+        int bits = Float.floatToIntBits(f + 0.0f);
+        return bits < 0 ? bits ^ 0x7FFF_FFFF : bits;
     }
 
     private void byteFallback(char[] text, int from, int length, IntList out) {

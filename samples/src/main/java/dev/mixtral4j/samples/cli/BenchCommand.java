@@ -94,7 +94,23 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** One backend's figures. */
     record Result(String backend, String model, String type, int threads, int ppTokens, double ppTps, double ppSd,
-                  int tgTokens, double tgTps, double tgSd) {
+                  int tgTokens, double tgTps, double tgSd, double ppCpuTps, double tgCpuTps) {
+    }
+
+    /**
+     * CPU seconds this process has used (all threads, native ones included), or -1 where
+     * /proc is absent. Tokens per CPU-second is the figure that survives a machine shared with
+     * other busy processes, where tokens per wall-second mostly measures the scheduler.
+     */
+    static double processCpuSeconds() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // fields 14 and 15 of proc(5) (utime, stime) are 12 and 13 after the command name
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     @Override
@@ -131,6 +147,8 @@ public final class BenchCommand implements Callable<Integer> {
                     m.put("pp_tps", round(r.ppTps()));
                     m.put("tg_tokens", r.tgTokens());
                     m.put("tg_tps", round(r.tgTps()));
+                    m.put("pp_tokens_per_cpu_s", round(r.ppCpuTps()));
+                    m.put("tg_tokens_per_cpu_s", round(r.tgCpuTps()));
                     out.println(Json.write(m));
                     out.flush();
                 }
@@ -167,45 +185,59 @@ public final class BenchCommand implements Callable<Integer> {
             }
             double[] pp = new double[repetitions];
             double[] tg = new double[repetitions];
+            double ppCpu = 0;
+            double tgCpu = 0;
             for (int r = 0; r < repetitions; r++) {
                 if (promptTokens > 0) {
                     try (BackendSession s = bm.newSession(so)) {
+                        double c0 = processCpuSeconds();
                         long t0 = System.nanoTime();
                         s.forward(prompt, 0, false);
                         pp[r] = promptTokens / ((System.nanoTime() - t0) / 1e9);
+                        ppCpu += processCpuSeconds() - c0;
                     }
                 }
                 if (genTokens > 0) {
                     try (BackendSession s = bm.newSession(so)) {
                         int token = 1;
+                        double c0 = processCpuSeconds();
                         long t0 = System.nanoTime();
                         for (int i = 0; i < genTokens; i++) {
                             token = s.forward(new int[] {token}, i, false).argmax(0);
                         }
                         tg[r] = genTokens / ((System.nanoTime() - t0) / 1e9);
+                        tgCpu += processCpuSeconds() - c0;
                     }
                 }
             }
             return new Result(be.id(), file.getFileName().toString(), typeName, nThreads,
-                    promptTokens, mean(pp), sd(pp), genTokens, mean(tg), sd(tg));
+                    promptTokens, mean(pp), sd(pp), genTokens, mean(tg), sd(tg),
+                    ppCpu > 0 ? (double) promptTokens * repetitions / ppCpu : 0,
+                    tgCpu > 0 ? (double) genTokens * repetitions / tgCpu : 0);
         }
     }
 
     private void printTable(PrintWriter out, List<Result> results) {
-        out.printf("%-10s %18s %18s%n", "backend", "pp" + promptTokens + " t/s", "tg" + genTokens + " t/s");
+        out.printf("%-10s %18s %18s %14s %14s%n", "backend", "pp" + promptTokens + " t/s", "tg" + genTokens + " t/s",
+                "pp t/cpu-s", "tg t/cpu-s");
         for (Result r : results) {
-            out.printf("%-10s %18s %18s%n", r.backend(), cell(r.ppTps(), r.ppSd(), promptTokens),
-                    cell(r.tgTps(), r.tgSd(), genTokens));
+            out.printf("%-10s %18s %18s %14s %14s%n", r.backend(), cell(r.ppTps(), r.ppSd(), promptTokens),
+                    cell(r.tgTps(), r.tgSd(), genTokens), plain(r.ppCpuTps()), plain(r.tgCpuTps()));
         }
         Result first = results.getFirst();
         for (Result other : results.subList(1, results.size())) {
-            out.printf("ratio %s/%s: pp %s, tg %s%n", first.backend(), other.backend(),
-                    ratio(first.ppTps(), other.ppTps()), ratio(first.tgTps(), other.tgTps()));
+            out.printf("ratio %s/%s: pp %s, tg %s (per CPU-second: pp %s, tg %s)%n", first.backend(), other.backend(),
+                    ratio(first.ppTps(), other.ppTps()), ratio(first.tgTps(), other.tgTps()),
+                    ratio(first.ppCpuTps(), other.ppCpuTps()), ratio(first.tgCpuTps(), other.tgCpuTps()));
         }
     }
 
     private static String cell(double mean, double sd, int tokens) {
         return tokens == 0 ? "-" : String.format(Locale.ROOT, "%.2f ± %.2f", mean, sd);
+    }
+
+    private static String plain(double v) {
+        return v > 0 ? String.format(Locale.ROOT, "%.2f", v) : "-";
     }
 
     private static String ratio(double a, double b) {

@@ -40,6 +40,8 @@ public final class Q4_0Kernel extends ChunkedKernel {
     // Hand-scheduled 16-lane paths: one load and one scale read per block; nibbles are split
     // on int lanes, where shifts are native (x86 has no byte shift).
 
+    // Everything inside one method on purpose: a helper that takes or returns a vector is only
+    // free when C2 inlines it, and it stops inlining helpers once they are compiled on their own.
     @Override
     public float dot(MemorySegment src, long offset, float[] x, int xOff, int n) {
         if (!WIDE) {
@@ -49,22 +51,21 @@ public final class Q4_0Kernel extends ChunkedKernel {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         int blocks = n / 32;
-        int b = 0;
-        for (; b + 1 < blocks; b += 2) {
-            acc0 = block(src, offset + 18L * b, x, xOff + 32 * b).fma(FloatVector.broadcast(F, half(src, offset + 18L * b)), acc0);
-            acc1 = block(src, offset + 18L * (b + 1), x, xOff + 32 * (b + 1)).fma(FloatVector.broadcast(F, half(src, offset + 18L * (b + 1))), acc1);
-        }
-        if (b < blocks) {
-            acc0 = block(src, offset + 18L * b, x, xOff + 32 * b).fma(FloatVector.broadcast(F, half(src, offset + 18L * b)), acc0);
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + 18L * b;
+            int xo = xOff + 32 * b;
+            IntVector q = bytesToInts(src, o + 2);
+            FloatVector lo = toFloats(q.and(0xF).sub(8));
+            FloatVector hi = toFloats(q.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8));
+            FloatVector s = lo.fma(FloatVector.fromArray(F, x, xo), hi.mul(FloatVector.fromArray(F, x, xo + 16)));
+            FloatVector d = FloatVector.broadcast(F, half(src, o));
+            if ((b & 1) == 0) {
+                acc0 = s.fma(d, acc0);
+            } else {
+                acc1 = s.fma(d, acc1);
+            }
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-    }
-
-    private static FloatVector block(MemorySegment src, long o, float[] x, int xo) {
-        IntVector q = bytesToInts(src, o + 2);
-        FloatVector lo = toFloats(q.and(0xF).sub(8));
-        FloatVector hi = toFloats(q.lanewise(VectorOperators.ASHR, 4).and(0xF).sub(8));
-        return lo.fma(FloatVector.fromArray(F, x, xo), hi.mul(FloatVector.fromArray(F, x, xo + 16)));
     }
 
     @Override

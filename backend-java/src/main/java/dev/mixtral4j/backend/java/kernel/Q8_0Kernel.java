@@ -36,6 +36,7 @@ public final class Q8_0Kernel extends ChunkedKernel {
 
     // Hand-scheduled 16-lane paths: one scale read per block, two accumulators.
 
+    // One method on purpose (see Q4_0Kernel#dot).
     @Override
     public float dot(MemorySegment src, long offset, float[] x, int xOff, int n) {
         if (!WIDE) {
@@ -45,21 +46,20 @@ public final class Q8_0Kernel extends ChunkedKernel {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
         int blocks = n / 32;
-        int b = 0;
-        for (; b + 1 < blocks; b += 2) {
-            acc0 = block(src, offset + 34L * b, x, xOff + 32 * b).fma(FloatVector.broadcast(F, half(src, offset + 34L * b)), acc0);
-            acc1 = block(src, offset + 34L * (b + 1), x, xOff + 32 * (b + 1)).fma(FloatVector.broadcast(F, half(src, offset + 34L * (b + 1))), acc1);
-        }
-        if (b < blocks) {
-            acc0 = block(src, offset + 34L * b, x, xOff + 32 * b).fma(FloatVector.broadcast(F, half(src, offset + 34L * b)), acc0);
+        for (int b = 0; b < blocks; b++) {
+            long o = offset + 34L * b;
+            int xo = xOff + 32 * b;
+            FloatVector q0 = VectorSupport.bytesToFloats(src, o + 2);
+            FloatVector q1 = VectorSupport.bytesToFloats(src, o + 18);
+            FloatVector s = q0.fma(FloatVector.fromArray(F, x, xo), q1.mul(FloatVector.fromArray(F, x, xo + 16)));
+            FloatVector d = FloatVector.broadcast(F, half(src, o));
+            if ((b & 1) == 0) {
+                acc0 = s.fma(d, acc0);
+            } else {
+                acc1 = s.fma(d, acc1);
+            }
         }
         return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
-    }
-
-    private static FloatVector block(MemorySegment src, long o, float[] x, int xo) {
-        FloatVector q0 = VectorSupport.bytesToFloats(src, o + 2);
-        FloatVector q1 = VectorSupport.bytesToFloats(src, o + 18);
-        return q0.fma(FloatVector.fromArray(F, x, xo), q1.mul(FloatVector.fromArray(F, x, xo + 16)));
     }
 
     @Override

@@ -52,26 +52,43 @@ public abstract class TensorKernel {
      */
     public void matmul(WeightMatrix w, float[] x, int xOff, int xStride, int tokens,
                        float[] out, int outOff, int outStride, int r0, int r1, float[] scratch) {
+        int n = w.columns();
+        // Wide inputs (ffn_down: 14336) are cut into column panels so the panel of every token's
+        // input stays in L2 while all of this thread's rows pass over it.
+        int panel = n > 2 * PANEL && PANEL % type().blockSize() == 0 ? PANEL : n;
+        for (int k0 = 0; k0 < n; k0 += panel) {
+            int kn = Math.min(panel, n - k0);
+            matmulPanel(w, k0, kn, x, xOff + k0, xStride, tokens, out, outOff, outStride, r0, r1, scratch, k0 > 0);
+        }
+    }
+
+    /** Columns per panel of {@link #matmul}: a multiple of every block size. */
+    private static final int PANEL = 2048;
+
+    private void matmulPanel(WeightMatrix w, int k0, int n, float[] x, int xOff, int xStride, int tokens,
+                             float[] out, int outOff, int outStride, int r0, int r1, float[] scratch, boolean add) {
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
-        int n = w.columns();
+        long colBytes = type().bytesFor(k0);
         for (int r = r0; r < r1; r += ROWS) {
             int nr = Math.min(ROWS, r1 - r);
             for (int i = 0; i < nr; i++) {
-                dequantize(data, (r + i) * rowBytes, scratch, i * n, n);
+                dequantize(data, (r + i) * rowBytes + colBytes, scratch, i * n, n);
             }
             if (nr == ROWS) {
                 int t = 0;
                 for (; t + TOKENS <= tokens; t += TOKENS) {
-                    tile4x4(scratch, n, x, xOff + t * xStride, xStride, out, outOff + t * outStride + r, outStride);
+                    tile4x4(scratch, n, x, xOff + t * xStride, xStride, out, outOff + t * outStride + r, outStride, add);
                 }
                 for (; t < tokens; t++) {
-                    tile4x1(scratch, n, x, xOff + t * xStride, out, outOff + t * outStride + r);
+                    tile4x1(scratch, n, x, xOff + t * xStride, out, outOff + t * outStride + r, add);
                 }
             } else {
                 for (int t = 0; t < tokens; t++) {
                     for (int i = 0; i < nr; i++) {
-                        out[outOff + t * outStride + r + i] = VectorSupport.dot(scratch, i * n, x, xOff + t * xStride, n);
+                        float v = VectorSupport.dot(scratch, i * n, x, xOff + t * xStride, n);
+                        int o = outOff + t * outStride + r + i;
+                        out[o] = add ? out[o] + v : v;
                     }
                 }
             }
@@ -79,7 +96,7 @@ public abstract class TensorKernel {
     }
 
     /** Four expanded rows times four tokens: 16 accumulators, 8 loads per 16 FMAs. */
-    private static void tile4x4(float[] w, int n, float[] x, int x0, int xs, float[] out, int o0, int os) {
+    private static void tile4x4(float[] w, int n, float[] x, int x0, int xs, float[] out, int o0, int os, boolean add) {
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
@@ -127,12 +144,13 @@ public abstract class TensorKernel {
         }
         for (int t = 0; t < 4; t++) {
             for (int i = 0; i < 4; i++) {
-                out[o0 + t * os + i] = s[t * 4 + i];
+                int o = o0 + t * os + i;
+                out[o] = add ? out[o] + s[t * 4 + i] : s[t * 4 + i];
             }
         }
     }
 
-    private static void tile4x1(float[] w, int n, float[] x, int x0, float[] out, int o0) {
+    private static void tile4x1(float[] w, int n, float[] x, int x0, float[] out, int o0, boolean add) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int k = 0;
         for (; k <= n - L; k += L) {
@@ -149,6 +167,12 @@ public abstract class TensorKernel {
             s1 += w[n + k] * xv;
             s2 += w[2 * n + k] * xv;
             s3 += w[3 * n + k] * xv;
+        }
+        if (add) {
+            s0 += out[o0];
+            s1 += out[o0 + 1];
+            s2 += out[o0 + 2];
+            s3 += out[o0 + 3];
         }
         out[o0] = s0;
         out[o0 + 1] = s1;

@@ -18,8 +18,18 @@ class KernelTest {
     @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
         "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void dequantizeDotMatvecAndMatmulMatchTheScalarLoop(GgmlType type) {
+        check(type, 512 + (type.blockSize() == 1 ? 8 : 0));
+    }
+
+    /** Inputs wider than two panels: matmul accumulates panel by panel. */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "Q8_0", "Q4_K", "Q6_K"})
+    void matmulOverSeveralColumnPanels(GgmlType type) {
+        check(type, 3 * 2048 + 256);
+    }
+
+    private static void check(GgmlType type, int n) {
         Random rnd = new Random(type.ordinal() * 31L + 7);
-        int n = 512 + (type.blockSize() == 1 ? 8 : 0);
         int rows = 7;
         int tokens = 6;
         TensorKernel k = Kernels.of(type);
