@@ -21,6 +21,13 @@ HD float bits_to_float(uint32_t b) {
 #endif
 }
 
+// Dynamic shared memory; the CPU emulation used by the tests hands out a buffer instead.
+#ifdef MIXTRAL4J_EMU
+#define DYNAMIC_SHARED(T, name) T* name = static_cast<T*>(emu_dynamic_shared())
+#else
+#define DYNAMIC_SHARED(T, name) extern __shared__ T name[]
+#endif
+
 #define WARP 32
 #define FULL_MASK 0xffffffffu
 

@@ -11,7 +11,9 @@
 // once, so the grid is sized on the host from the batch alone and no count ever comes back
 // to the host.
 #include "common.cuh"
+#ifndef MIXTRAL4J_EMU
 #include <mma.h>
+#endif
 using namespace nvcuda;
 
 #define BM 64
