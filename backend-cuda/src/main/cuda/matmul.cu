@@ -74,6 +74,7 @@ __device__ void gemm_body(const uint8_t* W, long long rowBytes, long long expert
             __half* dst = As + r * LDS + sub * 8;
             if (r < rowsHere && g < groupsK) {
                 const float4* src = reinterpret_cast<const float4*>(A + (long long) rowA[r] * lda + 8 * g);
+                CHECK_ALIGNED(src, 16);
                 float4 a = src[0], b = src[1];
                 dst[0] = __float2half(a.x); dst[1] = __float2half(a.y);
                 dst[2] = __float2half(a.z); dst[3] = __float2half(a.w);

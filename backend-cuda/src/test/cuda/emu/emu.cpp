@@ -52,6 +52,7 @@ struct Launch {
     dim3 bDim, gDim;
     unsigned long long progress = 0;
     bool deadlock = false;
+    bool misaligned = false;
 };
 
 Launch* L = nullptr;
@@ -178,6 +179,13 @@ const dim3& emu_grid_dim() { return L->gDim; }
 void* emu_dynamic_shared() { return L->dynamicShared.data(); }
 void emu_sync_block() { arrive(L->block); }
 int emu_lane() { return L->current % 32; }
+void emu_check_aligned(const void* p, unsigned bytes) {
+    if (L != nullptr && reinterpret_cast<uintptr_t>(p) % bytes != 0 && !L->misaligned) {
+        L->misaligned = true;
+        fprintf(stderr, "emulated CUDA: misaligned %u-byte load at %p (thread %d of block %u,%u,%u)\n", bytes, p,
+                L->current, L->bIdx.x, L->bIdx.y, L->bIdx.z);
+    }
+}
 uint32_t emu_shuffle(uint32_t value, int srcLane) {
     int warp = L->current / 32;
     Barrier& b = L->warps[warp];
@@ -191,7 +199,7 @@ uint32_t emu_shuffle(uint32_t value, int srcLane) {
 // ---------------------------------------------------------------- the driver API subset
 #define API extern "C" __attribute__((visibility("default")))
 typedef int CUresult;
-static const CUresult OK = 0, INVALID_VALUE = 1, NOT_FOUND = 500, LAUNCH_FAILED = 719;
+static const CUresult OK = 0, INVALID_VALUE = 1, NOT_FOUND = 500, MISALIGNED = 716, LAUNCH_FAILED = 719;
 static char fakeContext, fakeModule, fakeStream, fakeEvent;
 
 API CUresult cuInit(unsigned) { return OK; }
@@ -250,7 +258,7 @@ API CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsi
                 ok = runBlock();
             }
     L = nullptr;
-    return ok ? OK : LAUNCH_FAILED;
+    return !ok ? LAUNCH_FAILED : launch.misaligned ? MISALIGNED : OK;
 }
 API CUresult cuMemAlloc_v2(unsigned long long* p, size_t bytes) {
     void* m = aligned_alloc(256, (bytes + 255) / 256 * 256);
@@ -283,10 +291,12 @@ API CUresult cuEventDestroy_v2(void*) { return OK; }
 API CUresult cuEventElapsedTime_v2(float* ms, void*, void*) { *ms = 0; return OK; }
 API CUresult cuGetErrorName(CUresult r, const char** s) {
     *s = r == OK ? "CUDA_SUCCESS" : r == NOT_FOUND ? "CUDA_ERROR_NOT_FOUND" : r == LAUNCH_FAILED ? "CUDA_ERROR_LAUNCH_FAILED"
-        : r == INVALID_VALUE ? "CUDA_ERROR_INVALID_VALUE" : "CUDA_ERROR_UNKNOWN";
+        : r == INVALID_VALUE ? "CUDA_ERROR_INVALID_VALUE" : r == MISALIGNED ? "CUDA_ERROR_MISALIGNED_ADDRESS"
+        : "CUDA_ERROR_UNKNOWN";
     return OK;
 }
 API CUresult cuGetErrorString(CUresult r, const char** s) {
-    *s = r == LAUNCH_FAILED ? "emulated kernel deadlocked: threads wait at barriers others never reach" : "emulated driver error";
+    *s = r == LAUNCH_FAILED ? "emulated kernel deadlocked: threads wait at barriers others never reach"
+        : r == MISALIGNED ? "emulated kernel made a misaligned vector load (see stderr)" : "emulated driver error";
     return OK;
 }

@@ -27,6 +27,7 @@ using std::max;
 using std::min;
 
 int emu_lane();
+void emu_check_aligned(const void* p, unsigned bytes);
 const uint3& emu_thread_idx();
 const uint3& emu_block_idx();
 const dim3& emu_block_dim();
