@@ -132,7 +132,7 @@ extern "C" __global__ void attn_decode_combine(const float* partO, const float* 
 template <typename C>
 __device__ void attn_prefill_body(const float* q, const C* kc, const C* vc, float* out, int pos0, int nTokens,
                                   int nHeads, int groupSize, int headDim, int kvDim, int window, float scale) {
-    extern __shared__ float smem[];
+    DYNAMIC_SHARED(float, smem);
     float* Qs = smem;                              // [PF_QT][headDim]
     float* Ks = Qs + PF_QT * headDim;              // [PF_KT][headDim + 1]
     float* Vs = Ks + PF_KT * (headDim + 1);        // [PF_KT][headDim]

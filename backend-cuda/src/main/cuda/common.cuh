@@ -21,6 +21,21 @@ HD float bits_to_float(uint32_t b) {
 #endif
 }
 
+// Dynamic shared memory; the CPU emulation used by the tests hands out a buffer instead.
+#ifdef MIXTRAL4J_EMU
+#define DYNAMIC_SHARED(T, name) T* name = static_cast<T*>(emu_dynamic_shared())
+#else
+#define DYNAMIC_SHARED(T, name) extern __shared__ T name[]
+#endif
+
+// Vector loads must be naturally aligned on the GPU (a misaligned one faults); the CPU
+// emulation checks every such load, the GPU build compiles the check away.
+#ifdef MIXTRAL4J_EMU
+#define CHECK_ALIGNED(p, n) emu_check_aligned(static_cast<const void*>(p), (n))
+#else
+#define CHECK_ALIGNED(p, n) ((void) 0)
+#endif
+
 #define WARP 32
 #define FULL_MASK 0xffffffffu
 
@@ -73,10 +88,12 @@ HD float half_bits_to_float(uint16_t b) {
 }
 
 HD float half_at(const uint8_t* p) {
+    CHECK_ALIGNED(p, 2);
     return half_bits_to_float(*reinterpret_cast<const uint16_t*>(p));
 }
 
 HD uint32_t load_u32_2aligned(const uint8_t* p) {
+    CHECK_ALIGNED(p, 2);
     const uint16_t* h = reinterpret_cast<const uint16_t*>(p);
     return (uint32_t) h[0] | ((uint32_t) h[1] << 16);
 }
@@ -110,6 +127,7 @@ template <int T> struct Q;
 template <> struct Q<T_F32> {
     static HD void deq8(const uint8_t* row, int g, float* out) {
         const float4* p = reinterpret_cast<const float4*>(row) + 2 * g;
+        CHECK_ALIGNED(p, 16);
         float4 a = p[0], b = p[1];
         out[0] = a.x; out[1] = a.y; out[2] = a.z; out[3] = a.w;
         out[4] = b.x; out[5] = b.y; out[6] = b.z; out[7] = b.w;
@@ -118,6 +136,7 @@ template <> struct Q<T_F32> {
 
 template <> struct Q<T_F16> {
     static HD void deq8(const uint8_t* row, int g, float* out) {
+        CHECK_ALIGNED(row + 16 * g, 16);
         uint4 v = reinterpret_cast<const uint4*>(row)[g];  // one 128-bit load
         uint32_t w[4] = {v.x, v.y, v.z, v.w};
 #pragma unroll
@@ -130,6 +149,7 @@ template <> struct Q<T_F16> {
 
 template <> struct Q<T_BF16> {
     static HD void deq8(const uint8_t* row, int g, float* out) {
+        CHECK_ALIGNED(row + 16 * g, 16);
         uint4 v = reinterpret_cast<const uint4*>(row)[g];
         uint32_t w[4] = {v.x, v.y, v.z, v.w};
 #pragma unroll
@@ -192,6 +212,7 @@ template <> struct Q<T_Q4_K> {
         float d = half_at(b) * (float) sc;
         float m = half_at(b + 2) * (float) mn;
         const uint8_t* q = b + 16 + 32 * chunk + l;  // 8 bytes, 8-aligned within the block
+        CHECK_ALIGNED(q, 8);
         uint2 v = *reinterpret_cast<const uint2*>(q);
         int shift = within >= 32 ? 4 : 0;
 #pragma unroll

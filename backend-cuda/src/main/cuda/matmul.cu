@@ -11,7 +11,9 @@
 // once, so the grid is sized on the host from the batch alone and no count ever comes back
 // to the host.
 #include "common.cuh"
+#ifndef MIXTRAL4J_EMU
 #include <mma.h>
+#endif
 using namespace nvcuda;
 
 #define BM 64
@@ -72,6 +74,7 @@ __device__ void gemm_body(const uint8_t* W, long long rowBytes, long long expert
             __half* dst = As + r * LDS + sub * 8;
             if (r < rowsHere && g < groupsK) {
                 const float4* src = reinterpret_cast<const float4*>(A + (long long) rowA[r] * lda + 8 * g);
+                CHECK_ALIGNED(src, 16);
                 float4 a = src[0], b = src[1];
                 dst[0] = __float2half(a.x); dst[1] = __float2half(a.y);
                 dst[2] = __float2half(a.z); dst[3] = __float2half(a.w);

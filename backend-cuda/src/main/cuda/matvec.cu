@@ -27,6 +27,7 @@ __device__ void gemv_body(const uint8_t* W, long long rowBytes, long long expert
         float w[8];
         Q<T>::deq8(wr, g, w);
         const float4* xv = reinterpret_cast<const float4*>(x + 8 * g);
+        CHECK_ALIGNED(xv, 16);
         float4 a = __ldg(xv), b = __ldg(xv + 1);
         acc += w[0] * a.x + w[1] * a.y + w[2] * a.z + w[3] * a.w
              + w[4] * b.x + w[5] * b.y + w[6] * b.z + w[7] * b.w;

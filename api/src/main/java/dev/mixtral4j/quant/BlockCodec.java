@@ -14,6 +14,11 @@ interface BlockCodec {
     /** Decodes {@code blocks} consecutive blocks starting at {@code src[srcOff]}. */
     void decode(byte[] src, int srcOff, int blocks, float[] dst, int dstOff);
 
+    /** False for decode-only types (GGML's reference quantizer is not reproduced here). */
+    default boolean canEncode() {
+        return true;
+    }
+
     /** Encodes {@code blocks * blockSize} floats into consecutive blocks starting at {@code dst[dstOff]}. */
     void encode(float[] src, int srcOff, int blocks, byte[] dst, int dstOff);
 }

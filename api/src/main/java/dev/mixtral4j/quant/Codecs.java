@@ -25,6 +25,8 @@ final class Codecs {
         register(new Q5_KCodec());
         register(new Q6_KCodec());
         register(new Q8_KCodec());
+        register(new Iq4NlCodec());
+        register(new Iq4XsCodec());
     }
 
     private Codecs() {
@@ -34,8 +36,22 @@ final class Codecs {
         BY_TYPE.put(codec.type(), codec);
     }
 
-    static boolean has(GgmlType type) {
+    static boolean canDecode(GgmlType type) {
         return BY_TYPE.containsKey(type);
+    }
+
+    static boolean canEncode(GgmlType type) {
+        BlockCodec codec = BY_TYPE.get(type);
+        return codec != null && codec.canEncode();
+    }
+
+    /** The codec of a type that can be quantized, or the exception naming the type. */
+    static BlockCodec encoder(GgmlType type) {
+        BlockCodec codec = of(type, "quantization");
+        if (!codec.canEncode()) {
+            throw new UnsupportedTensorTypeException(type, "quantization");
+        }
+        return codec;
     }
 
     static BlockCodec of(GgmlType type, String operation) {

@@ -29,7 +29,7 @@ public final class Dequantizer {
 
     /** True when {@code type} can be dequantized by this class. */
     public static boolean supports(GgmlType type) {
-        return Codecs.has(type);
+        return Codecs.canDecode(type);
     }
 
     /**
@@ -38,7 +38,7 @@ public final class Dequantizer {
      *
      * @param firstElement a multiple of {@code type.blockSize()}
      * @param count        any non-negative number; a partial last block is decoded in full and cut
-     * @throws UnsupportedTensorTypeException for types without an implementation (IQ*, TQ*, MXFP4, integers)
+     * @throws UnsupportedTensorTypeException for types without an implementation (IQ* other than IQ4_NL/IQ4_XS, TQ*, MXFP4, integers)
      * @throws IllegalArgumentException       when the range is not block-aligned or lies outside {@code src}
      */
     public static void dequantize(GgmlType type, MemorySegment src, long firstElement, float[] dst, int dstOffset,

@@ -28,7 +28,7 @@ public final class Quantizer {
 
     /** True when {@code type} can be produced by this class. */
     public static boolean supports(GgmlType type) {
-        return Codecs.has(type);
+        return Codecs.canEncode(type);
     }
 
     /**
@@ -110,7 +110,7 @@ public final class Quantizer {
     private static BlockCodec checked(GgmlType type, float[] src, int srcOffset, int count) {
         Objects.requireNonNull(type, "type");
         Objects.checkFromIndexSize(srcOffset, count, src.length);
-        BlockCodec codec = Codecs.of(type, "quantization");
+        BlockCodec codec = Codecs.encoder(type);
         if (count % type.blockSize() != 0) {
             throw new IllegalArgumentException(count + " values is not a whole number of " + type + " blocks of "
                     + type.blockSize());

@@ -55,8 +55,14 @@ class ApiEdgesTest {
         for (GgmlType t : needed) {
             assertTrue(Dequantizer.supports(t) && Quantizer.supports(t), t.toString());
         }
-        for (GgmlType t : EnumSet.of(GgmlType.IQ2_XXS, GgmlType.IQ4_XS, GgmlType.TQ1_0, GgmlType.MXFP4, GgmlType.I8)) {
+        for (GgmlType t : EnumSet.of(GgmlType.IQ2_XXS, GgmlType.IQ3_S, GgmlType.TQ1_0, GgmlType.MXFP4, GgmlType.I8)) {
             assertTrue(!Dequantizer.supports(t) && !Quantizer.supports(t), t.toString());
+        }
+        for (GgmlType t : EnumSet.of(GgmlType.IQ4_NL, GgmlType.IQ4_XS)) {
+            assertTrue(Dequantizer.supports(t) && !Quantizer.supports(t), t + " is decode-only");
+            UnsupportedTensorTypeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    UnsupportedTensorTypeException.class, () -> Quantizer.quantize(t, new float[256]));
+            assertEquals(t, e.type());
         }
     }
 }

@@ -40,7 +40,7 @@ class GgmlBitExactnessTest {
 
     @ParameterizedTest
     @EnumSource(names = {"F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q8_1", "Q2_K", "Q3_K", "Q4_K",
-        "Q5_K", "Q6_K", "Q8_K"})
+        "Q5_K", "Q6_K", "Q8_K", "IQ4_NL", "IQ4_XS"})
     void ggmlTraitsMatchOurLayoutTable(GgmlType type) {
         assertEquals(type.blockSize(), ggml.blockSize(type), "blck_size");
         assertEquals(type.blockBytes(), ggml.typeSize(type), "type_size");
@@ -61,7 +61,7 @@ class GgmlBitExactnessTest {
 
     @ParameterizedTest
     @EnumSource(names = {"F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K",
-        "Q6_K", "Q8_K"})
+        "Q6_K", "Q8_K", "IQ4_NL", "IQ4_XS"})
     void dequantizeOfQuantizedDataIsGgmlsExactly(GgmlType type) {
         float[] x = TestData.mixed(4242 + type.id(), N, 256);
         byte[] q = ggml.fromFloatRef(type, x);
@@ -71,7 +71,7 @@ class GgmlBitExactnessTest {
     /** Arbitrary bytes reach every bit pattern of scales and quants; NaN payloads are not compared. */
     @ParameterizedTest
     @EnumSource(names = {"F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K",
-        "Q6_K", "Q8_K"})
+        "Q6_K", "Q8_K", "IQ4_NL", "IQ4_XS"})
     void dequantizeOfArbitraryBytesIsGgmlsExactly(GgmlType type) {
         byte[] q = TestData.randomBytes(99 + type.id(), (int) type.bytesFor(N));
         assertBitwiseEqual(type, ggml.toFloat(type, q, N), Dequantizer.dequantize(type, q, N), true);

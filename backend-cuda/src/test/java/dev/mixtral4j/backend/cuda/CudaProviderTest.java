@@ -36,6 +36,8 @@ class CudaProviderTest {
     @Test
     void withoutADriverItIsUnavailableWithTheReason() {
         assumeTrue(!driverInstalled(), "a CUDA driver is installed here; this test is for machines without one");
+        assumeTrue(System.getProperty("mixtral4j.cuda.driver") == null,
+                "a driver library is configured (mixtral4j.cuda.driver, e.g. the CPU emulation)");
         CudaBackendProvider p = new CudaBackendProvider();
         Availability a = p.availability();
         assertFalse(a.available());

@@ -103,6 +103,10 @@ final class LlamaCppModel implements BackendModel {
         return model;
     }
 
+    LlamaRuntime runtime() {
+        return backend.runtime();
+    }
+
     MemorySegment pointer() {
         return model;
     }

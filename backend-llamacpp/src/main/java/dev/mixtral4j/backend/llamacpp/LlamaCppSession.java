@@ -23,6 +23,7 @@ final class LlamaCppSession implements BackendSession {
     private final MemorySegment ctx;
     private final MemorySegment memory;
     private final MemorySegment batch;
+    private final MemorySegment threadPool;
     private final int contextLength;
     private final int batchCapacity;
     private final int vocabSize;
@@ -34,7 +35,8 @@ final class LlamaCppSession implements BackendSession {
     private boolean closed;
 
     private LlamaCppSession(LlamaCppModel model, Arena arena, MemorySegment ctx, MemorySegment batch,
-                            int contextLength, int batchCapacity) {
+                            MemorySegment threadPool, int contextLength, int batchCapacity) {
+        this.threadPool = threadPool;
         this.model = model;
         this.arena = arena;
         this.ctx = ctx;
@@ -93,8 +95,22 @@ final class LlamaCppSession implements BackendSession {
                 throw new IllegalStateException("llama.cpp cannot create a context (n_ctx " + nCtx + ", n_batch " + nBatch
                         + ") for " + model.path() + (said.isEmpty() ? "" : ": " + said));
             }
-            MemorySegment batch = Llama.llama_batch_init(arena, nBatch, 0, 1);
-            return new LlamaCppSession(model, arena, ctx, batch, nCtx, nBatch);
+            MemorySegment pool = MemorySegment.NULL;
+            CpuThreadPools pools = model.runtime().threadPools();
+            if (pools != null) {
+                pool = pools.create(model.threads());
+                if (!pool.equals(MemorySegment.NULL)) {
+                    Llama.llama_attach_threadpool(ctx, pool, pool);
+                }
+            }
+            MemorySegment batch;
+            try {
+                batch = Llama.llama_batch_init(arena, nBatch, 0, 1);
+            } catch (RuntimeException | Error e) {
+                freePool(model, ctx, pool);
+                throw e;
+            }
+            return new LlamaCppSession(model, arena, ctx, batch, pool, nCtx, nBatch);
         } catch (RuntimeException | Error e) {
             if (!ctx.equals(MemorySegment.NULL)) {
                 Llama.llama_free(ctx);
@@ -207,6 +223,14 @@ final class LlamaCppSession implements BackendSession {
         position = length;
     }
 
+    /** Detaches and frees a pool; the context must not compute with it afterwards. */
+    private static void freePool(LlamaCppModel model, MemorySegment ctx, MemorySegment pool) {
+        if (!pool.equals(MemorySegment.NULL)) {
+            Llama.llama_detach_threadpool(ctx);
+            model.runtime().threadPools().free(pool);
+        }
+    }
+
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("session is closed");
@@ -223,6 +247,7 @@ final class LlamaCppSession implements BackendSession {
         }
         tokenArray = posArray = outputArray = null;
         Llama.llama_batch_free(batch);
+        freePool(model, ctx, threadPool);
         Llama.llama_free(ctx);
         arena.close();
         model.forget(this);

@@ -38,6 +38,7 @@ final class LlamaRuntime {
     private final Path directory;
     private final List<Device> devices;
     private final String systemInfo;
+    private final CpuThreadPools threadPools;
 
     /** A ggml device: index into ggml's device list, its type and what it reports. */
     record Device(int index, String name, String description, int type, long totalBytes, long freeBytes) {
@@ -52,7 +53,9 @@ final class LlamaRuntime {
         }
     }
 
-    private LlamaRuntime(Availability availability, Path directory, List<Device> devices, String systemInfo) {
+    private LlamaRuntime(Availability availability, Path directory, List<Device> devices, String systemInfo,
+                         CpuThreadPools threadPools) {
+        this.threadPools = threadPools;
         this.availability = availability;
         this.directory = directory;
         this.devices = List.copyOf(devices);
@@ -93,6 +96,11 @@ final class LlamaRuntime {
 
     boolean hasGpu() {
         return devices.stream().anyMatch(Device::isGpu);
+    }
+
+    /** The CPU plugin's thread-pool functions, or null when the build has none. */
+    CpuThreadPools threadPools() {
+        return threadPools;
     }
 
     String systemInfo() {
@@ -168,7 +176,7 @@ final class LlamaRuntime {
             String detail = "llama.cpp " + PackagedLibraries.LLAMA_CPP_VERSION + " from " + dir + "; devices: "
                     + String.join(", ", devices.stream().map(Device::name).toList());
             LOG.debug("{}; {}", detail, sys);
-            return new LlamaRuntime(Availability.yes(detail), dir, devices, sys);
+            return new LlamaRuntime(Availability.yes(detail), dir, devices, sys, CpuThreadPools.find());
         } catch (Throwable e) {
             // e.g. a symbol missing from a user's build of another llama.cpp version
             return failed("llama.cpp at " + dir + " is not usable: " + e);
@@ -211,6 +219,6 @@ final class LlamaRuntime {
 
     private static LlamaRuntime failed(String reason) {
         LOG.debug("llama.cpp unavailable: {}", reason);
-        return new LlamaRuntime(Availability.no(reason), null, List.of(), "");
+        return new LlamaRuntime(Availability.no(reason), null, List.of(), "", null);
     }
 }

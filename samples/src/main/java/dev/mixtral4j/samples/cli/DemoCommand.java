@@ -204,8 +204,8 @@ public final class DemoCommand implements Callable<Integer> {
      * so their logits compare directly: the top-1 token must match at every prompt position (the
      * conformance criterion), and the largest |delta logit| shows how close they are. Greedy
      * generation then feeds each backend its own choices, so a small numerical difference (e.g.
-     * llama.cpp quantizing activations to 8 bits) where two tokens are close lets the sequences
-     * part; that is reported with the margins at the parting step, not counted as a disagreement.
+     * llama.cpp quantizing activations to 8 bits) where two tokens are close, or one that flips a
+     * token's choice of experts, lets the sequences part; that is reported with the margins at the parting step, not counted as a disagreement.
      *
      * @return false when two backends pick different top-1 tokens on the prompt
      */
@@ -252,7 +252,7 @@ public final class DemoCommand implements Callable<Integer> {
             }
         }
         out.println(identical ? "The backends agree."
-                : consistent ? "The backends agree on the prompt; greedy generation parts later where the margin was small (see above)."
+                : consistent ? "The backends agree on the prompt; their greedy generations part later (see above)."
                 : "The backends DISAGREE (see above).");
         return consistent;
     }

@@ -92,7 +92,7 @@ final class TracingBackend implements Backend {
         }
     }
 
-    /** Logs each forward pass at DEBUG and a summary at INFO when the session closes. */
+    /** Logs each forward pass and a summary when the session closes, at DEBUG (quiet by default). */
     private final class Session implements BackendSession {
         private final BackendSession inner;
         private long calls;
@@ -137,7 +137,7 @@ final class TracingBackend implements Backend {
         public void close() {
             inner.close();
             if (calls > 0) {
-                LOG.info("{}: session closed after {} forward calls over {} tokens in {} ms", TracingBackend.this.inner.id(),
+                LOG.debug("{}: session closed after {} forward calls over {} tokens in {} ms", TracingBackend.this.inner.id(),
                         calls, tokens, String.format("%.1f", nanos / 1e6));
             }
         }

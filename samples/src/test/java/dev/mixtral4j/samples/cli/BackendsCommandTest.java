@@ -33,7 +33,7 @@ class BackendsCommandTest {
 
     @Test
     void availableBackendsShowTheTensorTypesTheyCompute() {
-        try (var fake = new FakeBackendEnabled()) {
+        try (var _ = new FakeBackendEnabled()) {
             CliRun run = CliRun.of("backends", "--json");
             String fakeLine = run.out().lines().filter(l -> l.startsWith("{\"id\":\"fake\"")).findFirst().orElseThrow();
             // The fake claims every type: all of them, by name.
@@ -59,7 +59,7 @@ class BackendsCommandTest {
         System.setProperty(TracingBackendProvider.INNER_PROPERTY, "fake");
         try {
             assertTrue(CliRun.of("backends").out().contains("is not available to wrap"));
-            try (var fake = new FakeBackendEnabled()) {
+            try (var _ = new FakeBackendEnabled()) {
                 CliRun run = CliRun.of("backends", "--json");
                 assertTrue(run.out().contains("{\"id\":\"traced\",\"description\":\"example third-party backend (samples): "
                         + "logs every forward pass of another backend\",\"rank\":-1073741824,\"available\":true,\"reason\":\"wraps fake\""),
@@ -76,7 +76,7 @@ class BackendsCommandTest {
 
     @Test
     void autoMarksTheAvailableBackendOfHighestRank() {
-        try (var fake = new FakeBackendEnabled()) {
+        try (var _ = new FakeBackendEnabled()) {
             CliRun run = CliRun.of("backends");
             // Independently of Backends: the available provider of highest rank.
             String auto = ServiceLoader.load(BackendProvider.class).stream().map(ServiceLoader.Provider::get)

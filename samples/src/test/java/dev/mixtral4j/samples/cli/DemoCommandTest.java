@@ -98,7 +98,7 @@ class DemoCommandTest {
     void backendsThatComputeDifferentThingsAreCalledOut() throws IOException {
         javaBackend();
         Path tiny = SyntheticModel.builder().seed(3).write(dir.resolve("tiny.gguf"));
-        try (var fake = new FakeBackendEnabled()) {
+        try (var _ = new FakeBackendEnabled()) {
             CliRun run = CliRun.of("demo", "--model", tiny.toString(), "--backends", "java,fake", "-n", "3");
             assertEquals(1, run.exitCode(), run::toString);
             assertTrue(run.out().contains("DIFFERENT top-1 token at prompt position"), run::toString);

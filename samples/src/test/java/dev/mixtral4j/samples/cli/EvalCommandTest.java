@@ -47,7 +47,7 @@ class EvalCommandTest {
         Path model = InfoCommandTest.mistralVocab();
         Path out = dir.resolve("logits.f32");
         int[] ids = {1, 851, 349, 264};
-        try (var fake = new FakeBackendEnabled()) {
+        try (var _ = new FakeBackendEnabled()) {
             CliRun run = CliRun.of("eval", "--model", model.toString(), "--backend", "fake",
                     "--tokens", "1,851,349,264", "--logits-out", out.toString());
             assertEquals(0, run.exitCode(), run::toString);
@@ -64,7 +64,7 @@ class EvalCommandTest {
     @Test
     void aBadTokenIdFailsWithOneLineNamingIt() {
         Path model = InfoCommandTest.mistralVocab();
-        try (var fake = new FakeBackendEnabled()) {
+        try (var _ = new FakeBackendEnabled()) {
             CliRun run = CliRun.of("eval", "--model", model.toString(), "--backend", "fake",
                     "--tokens", "1,32000", "--logits-out", dir.resolve("x.f32").toString());
             assertEquals(1, run.exitCode(), run::toString);

@@ -1,12 +1,14 @@
 package dev.mixtral4j.tokenizer.bench;
 
-import dev.mixtral4j.gguf.GgufFile;
-import dev.mixtral4j.tokenizer.SpmTokenizer;
-import dev.mixtral4j.tokenizer.Vocabulary;
+import dev.mixtral4j.model.ModelFile;
+import dev.mixtral4j.spi.Availability;
+import dev.mixtral4j.spi.Tokenizer;
+import dev.mixtral4j.spi.TokenizerProvider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -18,13 +20,16 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Encoding speed on Mixtral's vocabulary, one thread: English prose, French prose and Java code
  * (about 2-3 KB each, in test resources), and a 1 MB line without spaces (the worst case for a
- * merge loop that rescans). Run with {@code ./mvnw -B -pl tokenizer -am -Pbench verify -DskipTests}
- * (see docs/tokenizer.md).
+ * merge loop that rescans). {@code impl} picks the tokenizer provider: {@code spm} (this module)
+ * or {@code llamacpp} (llama.cpp's {@code llama_tokenize} through the llama.cpp backend, on the
+ * class path under -Pbench), both with the same text, vocabulary, no BOS and no special parsing.
+ * Run with {@code ./mvnw -B -pl tokenizer -am -Pbench verify -DskipTests} (see docs/tokenizer.md).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -36,14 +41,29 @@ public class TokenizerBenchmark {
     @Param({"english", "french", "code", "nospace-1MB"})
     public String text;
 
-    private SpmTokenizer tokenizer;
+    @Param({"spm", "llamacpp"})
+    public String impl;
+
+    private ModelFile model;
+    private Tokenizer tokenizer;
     private String input;
 
     @Setup
     public void setUp() throws IOException {
         Path vocab = Path.of(System.getProperty("mixtral4j.shared", "../shared"), "vocab", "mistral-v1-vocab.gguf");
-        try (GgufFile f = GgufFile.open(vocab)) {
-            tokenizer = new SpmTokenizer(Vocabulary.fromMetadata(f.metadata(), vocab.toString()));
+        model = ModelFile.open(vocab);
+        tokenizer = null;
+        for (TokenizerProvider p : ServiceLoader.load(TokenizerProvider.class)) {
+            if (p.id().equals(impl)) {
+                Availability a = p.supports(model);
+                if (!a.available()) {
+                    throw new IllegalStateException("tokenizer " + impl + " unavailable: " + a.reason());
+                }
+                tokenizer = p.create(model);
+            }
+        }
+        if (tokenizer == null) {
+            throw new IllegalStateException("no tokenizer provider '" + impl + "' on the class path");
         }
         if (text.equals("nospace-1MB")) {
             StringBuilder sb = new StringBuilder(1 << 20);
@@ -56,8 +76,16 @@ public class TokenizerBenchmark {
                 input = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
         }
-        System.out.printf("%n[%s] %d chars, %d UTF-8 bytes, %d tokens%n", text, input.length(),
+        System.out.printf("%n[%s/%s] %d chars, %d UTF-8 bytes, %d tokens%n", impl, text, input.length(),
                 input.getBytes(StandardCharsets.UTF_8).length, tokenizer.encode(input, false, false).length);
+    }
+
+    @TearDown
+    public void tearDown() throws Exception {
+        if (tokenizer instanceof AutoCloseable c) {
+            c.close();
+        }
+        model.close();
     }
 
     @Benchmark

@@ -65,8 +65,16 @@ public final class CudaBackend implements Backend {
                         + "; the packaged kernels need at least " + bundle.get().archs().getFirst() / 10 + "."
                         + bundle.get().archs().getFirst() % 10);
             }
+            int driverVersion = CudaDriver.driverVersion();
+            int needed = bundle.get().requiredDriverVersion();
+            if (needed > 0 && driverVersion < needed) {
+                return Availability.no("the CUDA driver supports CUDA " + PtxBundle.driverVersionText(driverVersion)
+                        + " but the kernels were compiled by nvcc " + bundle.get().nvccVersion()
+                        + ", whose PTX needs a driver for CUDA " + PtxBundle.driverVersionText(needed)
+                        + " or newer: update the driver, or rebuild backend-cuda with an older CUDA toolkit");
+            }
             return Availability.yes(count + " device(s); device 0: " + name + " (compute " + major + "." + minor
-                    + ", " + MemoryPlan.gib(CudaDriver.totalMemory(dev)) + "), driver " + CudaDriver.driverVersion());
+                    + ", " + MemoryPlan.gib(CudaDriver.totalMemory(dev)) + "), driver for CUDA " + PtxBundle.driverVersionText(driverVersion));
         } catch (Throwable t) {   // a broken driver install must not take the caller down
             return Availability.no("CUDA driver failed: " + t + kernels);
         }

@@ -69,6 +69,27 @@ public final class PtxBundle {
     }
 
     /**
+     * The CUDA driver version (as {@code cuDriverGetVersion} reports it, e.g. 13000 for 13.0) the
+     * PTX needs: PTX from a given nvcc is only JIT-compiled by drivers of at least that CUDA
+     * version. -1 when the manifest does not say.
+     */
+    public int requiredDriverVersion() {
+        String[] parts = nvccVersion.split("\\.");
+        try {
+            int major = Integer.parseInt(parts[0]);
+            int minor = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
+            return major * 1000 + minor * 10;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** "13.0" for 13000. */
+    public static String driverVersionText(int version) {
+        return version / 1000 + "." + version % 1000 / 10;
+    }
+
+    /**
      * The PTX architecture to load on a device of compute capability {@code major.minor}: the
      * newest one not above the device (PTX is forward compatible: the driver JIT-compiles it for
      * newer GPUs), or empty when the device is older than all of them.

@@ -35,6 +35,8 @@ class HostKernelLogicTest {
     static void compile() throws Exception {
         Path nvcc = findNvcc();
         assumeTrue(nvcc != null, "nvcc not found (PATH, $CUDA_HOME/bin, /usr/local/cuda/bin): cannot build the host check");
+        assumeTrue(Files.isRegularFile(Path.of("src/test/cuda/host_check.cu")),
+                "kernel sources not found from " + Path.of("").toAbsolutePath() + " (run from backend-cuda)");
         exe = dir.resolve("host_check");
         run(List.of(nvcc.toString(), "-std=c++17", "-O2", "-I", "src/main/cuda", "-o", exe.toString(),
                 "src/test/cuda/host_check.cu"));

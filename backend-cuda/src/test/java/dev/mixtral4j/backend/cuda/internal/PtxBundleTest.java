@@ -48,6 +48,16 @@ class PtxBundleTest {
     }
 
     @Test
+    void driverVersionTheKernelsNeed() {
+        PtxBundle b = bundleOrSkip();
+        // PTX from nvcc X.Y is JIT-compiled only by drivers for CUDA X.Y or newer
+        String[] v = b.nvccVersion().split("\\.");
+        assertEquals(Integer.parseInt(v[0]) * 1000 + Integer.parseInt(v[1]) * 10, b.requiredDriverVersion());
+        assertEquals("13.0", PtxBundle.driverVersionText(13000));
+        assertEquals("12.4", PtxBundle.driverVersionText(12040));
+    }
+
+    @Test
     void parsesEntriesAndParameterTypes() {
         String ptx = """
                 .version 9.0
