@@ -61,10 +61,7 @@ public final class Q4_KKernel extends ChunkedKernel {
             long o = offset + 144L * b;
             float d = half(src, o);
             float dmin = -half(src, o + 2);
-            for (int i = 0; i < 8; i++) {
-                sm[i] = d * KScales.scale(src, o + 4, i);
-                sm[8 + i] = dmin * KScales.min(src, o + 4, i);
-            }
+            KScales.decode(src, o + 4, d, dmin, sm);
             for (int j = 0; j < 4; j++) {
                 long q = o + 16 + 32 * j;
                 int xo = xOff + 256 * b + 64 * j;
