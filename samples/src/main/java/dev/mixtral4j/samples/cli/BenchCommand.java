@@ -31,7 +31,8 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code mixtral4j bench}: prompt processing and token generation speed of one or more backends
  * on the same file, measured the way llama-bench measures them: {@code -p} random tokens in one
  * forward call from an empty cache, then {@code -n} tokens generated one at a time from an empty
- * cache, each repeated {@code -r} times after a warm-up run. Backends are reached through the
+ * cache. Each test has one session of its own size, warmed up once, then cleared and run
+ * {@code -r} times, as llama-bench reuses one context per test. Backends are reached through the
  * SPI only.
  */
 @Command(name = "bench",
@@ -163,33 +164,30 @@ public final class BenchCommand implements Callable<Integer> {
 
     private Result measure(Backend be, ModelFile mf, Path file, String typeName, int nThreads) {
         int vocab = mf.config().vocabSize();
-        int ctx = Math.min(mf.config().contextLength(), Math.max(1, Math.max(promptTokens, genTokens)));
+        int trained = mf.config().contextLength();
+        int ctx = Math.min(trained, Math.max(1, Math.max(promptTokens, genTokens)));
         LoadOptions options = LoadOptions.builder().backend(be.id()).threads(nThreads).batchSize(batch)
                 .contextLength(ctx).kvCacheType(kvType).build();
-        SessionOptions so = new SessionOptions(ctx, kvType, batch);
         Random rnd = new Random(1234);
         int[] prompt = new int[promptTokens];
         for (int i = 0; i < prompt.length; i++) {
             prompt[i] = rnd.nextInt(vocab);
         }
+        double[] pp = new double[repetitions];
+        double[] tg = new double[repetitions];
+        double ppCpu = 0;
+        double tgCpu = 0;
         try (BackendModel bm = be.load(mf, options)) {
-            // warm-up: a short prompt and a few decode steps, so JIT compilers and page cache are warm
-            try (BackendSession s = bm.newSession(so)) {
-                int warm = Math.min(ctx, Math.max(1, Math.min(promptTokens, 64)));
-                int[] w = new int[warm];
-                System.arraycopy(prompt, 0, w, 0, Math.min(warm, prompt.length));
-                s.forward(w, 0, false);
-                for (int i = 0; i < Math.min(8, genTokens) && s.position() < ctx; i++) {
-                    s.forward(new int[] {1}, s.position(), false);
-                }
-            }
-            double[] pp = new double[repetitions];
-            double[] tg = new double[repetitions];
-            double ppCpu = 0;
-            double tgCpu = 0;
-            for (int r = 0; r < repetitions; r++) {
-                if (promptTokens > 0) {
-                    try (BackendSession s = bm.newSession(so)) {
+            // As llama-bench does: each test has one session sized to that test (n_ctx = p for pp,
+            // n for tg), warmed up once, then cleared between repetitions. A fresh session per
+            // repetition would time first-touch page faults of new compute buffers (llama.cpp's
+            // pp512 buffers run to hundreds of MiB), which llama-bench never counts.
+            if (promptTokens > 0) {
+                int ppCtx = Math.min(trained, promptTokens);
+                try (BackendSession s = bm.newSession(new SessionOptions(ppCtx, kvType, batch))) {
+                    s.forward(prompt, 0, false); // warm-up: the whole test once, like llama-bench
+                    for (int r = 0; r < repetitions; r++) {
+                        s.truncate(0);
                         double c0 = processCpuSeconds();
                         long t0 = System.nanoTime();
                         s.forward(prompt, 0, false);
@@ -197,8 +195,16 @@ public final class BenchCommand implements Callable<Integer> {
                         ppCpu += processCpuSeconds() - c0;
                     }
                 }
-                if (genTokens > 0) {
-                    try (BackendSession s = bm.newSession(so)) {
+            }
+            if (genTokens > 0) {
+                int tgCtx = Math.min(trained, genTokens);
+                try (BackendSession s = bm.newSession(new SessionOptions(tgCtx, kvType, batch))) {
+                    // warm-up: a few decode steps (JIT compilers of Java backends need more than one)
+                    for (int i = 0; i < Math.min(8, genTokens); i++) {
+                        s.forward(new int[] {1 + i}, i, false);
+                    }
+                    for (int r = 0; r < repetitions; r++) {
+                        s.truncate(0);
                         int token = 1;
                         double c0 = processCpuSeconds();
                         long t0 = System.nanoTime();
@@ -210,11 +216,11 @@ public final class BenchCommand implements Callable<Integer> {
                     }
                 }
             }
-            return new Result(be.id(), file.getFileName().toString(), typeName, nThreads,
-                    promptTokens, mean(pp), sd(pp), genTokens, mean(tg), sd(tg),
-                    ppCpu > 0 ? (double) promptTokens * repetitions / ppCpu : 0,
-                    tgCpu > 0 ? (double) genTokens * repetitions / tgCpu : 0);
         }
+        return new Result(be.id(), file.getFileName().toString(), typeName, nThreads,
+                promptTokens, mean(pp), sd(pp), genTokens, mean(tg), sd(tg),
+                ppCpu > 0 ? (double) promptTokens * repetitions / ppCpu : 0,
+                tgCpu > 0 ? (double) genTokens * repetitions / tgCpu : 0);
     }
 
     private void printTable(PrintWriter out, List<Result> results) {
