@@ -6,6 +6,7 @@ import dev.mixtral4j.gguf.GgufMetadata;
 import dev.mixtral4j.gguf.GgufValueType;
 import dev.mixtral4j.gguf.GgufWriter;
 import dev.mixtral4j.gguf.MetadataValue;
+import dev.mixtral4j.quant.Quantizer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -557,41 +558,14 @@ public final class SyntheticModel {
         private boolean useRandomBlocks(GgmlType type, long elements) {
             return switch (source) {
                 case RANDOM_BLOCKS -> true;
-                case QUANTIZED_FLOATS -> !FloatEncoding.canQuantize(type);
-                case AUTO -> elements > FAST_PATH_ELEMENTS || !FloatEncoding.canQuantize(type);
+                case QUANTIZED_FLOATS -> !Quantizer.supports(type);
+                case AUTO -> elements > FAST_PATH_ELEMENTS || !Quantizer.supports(type);
             };
         }
 
+        /** Plain and quantized types alike go through the reference encoders (bit-exact with ggml's). */
         private static void encode(GgmlType type, float[] row, byte[] dst, int at) {
-            switch (type) {
-                case F32 -> {
-                    for (int i = 0; i < row.length; i++) {
-                        int bits = Float.floatToRawIntBits(row[i]);
-                        int o = at + 4 * i;
-                        dst[o] = (byte) bits;
-                        dst[o + 1] = (byte) (bits >> 8);
-                        dst[o + 2] = (byte) (bits >> 16);
-                        dst[o + 3] = (byte) (bits >> 24);
-                    }
-                }
-                case F16 -> {
-                    for (int i = 0; i < row.length; i++) {
-                        short h = Float.floatToFloat16(row[i]);
-                        dst[at + 2 * i] = (byte) h;
-                        dst[at + 2 * i + 1] = (byte) (h >> 8);
-                    }
-                }
-                case BF16 -> {
-                    for (int i = 0; i < row.length; i++) {
-                        int bits = Float.floatToRawIntBits(row[i]);
-                        // Round to nearest even on the dropped 16 bits (values here are finite).
-                        int h = (bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16;
-                        dst[at + 2 * i] = (byte) h;
-                        dst[at + 2 * i + 1] = (byte) (h >> 8);
-                    }
-                }
-                default -> FloatEncoding.quantize(type, row, dst, at);
-            }
+            Quantizer.quantize(type, row, 0, row.length, dst, at);
         }
 
         /** FNV-1a of the stream name mixed with the seed: stable across JVMs and releases. */
