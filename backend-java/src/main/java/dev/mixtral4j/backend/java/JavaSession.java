@@ -3,7 +3,7 @@ package dev.mixtral4j.backend.java;
 import static dev.mixtral4j.backend.java.kernel.VectorSupport.F;
 import static dev.mixtral4j.backend.java.kernel.VectorSupport.L;
 
-import dev.mixtral4j.backend.java.kernel.TensorKernel;
+import dev.mixtral4j.backend.java.kernel.MatmulTiles;
 import dev.mixtral4j.backend.java.kernel.VectorSupport;
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.model.ModelConfig;
@@ -44,7 +44,10 @@ final class JavaSession implements BackendSession {
     private int capacity;
     private float[] x, xn, q, k, v, att, proj, routerLogits, xe, g, u, dn;
     private final float[] norm;
-    private final float[][] matmulScratch;
+    /** The batch's input, one column panel packed token-major for the matrix-matrix path. */
+    private float[] packed;
+    private final float[][] rowScratch;
+    private final int widest;
     private final float[][] scores;
     private final float[] ropeCos;
     private final float[] ropeSin;
@@ -62,8 +65,8 @@ final class JavaSession implements BackendSession {
         this.kv = new KvCache(c.blockCount(), contextLength, kvDim, kvType);
         this.pool = new WorkerPool(threads, "mixtral4j-java");
         this.norm = new float[d];
-        int widest = Math.max(Math.max(d, qDim), ff);
-        this.matmulScratch = new float[threads][TensorKernel.matmulScratch(widest)];
+        this.widest = Math.max(Math.max(d, qDim), ff);
+        this.rowScratch = new float[threads][MatmulTiles.rowScratch(widest, 1)];
         this.scores = new float[threads][contextLength];
         this.ropeCos = new float[model.ropeFreq.length];
         this.ropeSin = new float[model.ropeFreq.length];
@@ -328,10 +331,22 @@ final class JavaSession implements BackendSession {
                 }
             });
         } else {
-            int tiles = (rows + TensorKernel.ROWS - 1) / TensorKernel.ROWS;
-            pool.parallelFor(tiles, Math.max(1, tiles / (pool.threads() * 16)), (wk, s, end) ->
-                    w.kernel().matmul(w.matrix(), in, inOff, inStride, tokens, out, outOff, outStride,
-                            s * TensorKernel.ROWS, Math.min(rows, end * TensorKernel.ROWS), matmulScratch[wk]));
+            // Column panel by panel: the threads first pack the panel of every token's input
+            // together, then split the rows, each expanding its rows once for the whole batch.
+            int cols = w.columns();
+            int panel = MatmulTiles.panelWidth(cols, tokens);
+            int blocks = (rows + MatmulTiles.BLOCK - 1) / MatmulTiles.BLOCK;
+            int blockGrain = Math.max(1, blocks / (pool.threads() * 16));
+            float[] xt = packed;
+            for (int k0 = 0; k0 < cols; k0 += panel) {
+                int c0 = k0;
+                int kn = Math.min(panel, cols - k0);
+                pool.parallelFor(MatmulTiles.tokenTiles(tokens), 1, (wk, s, end) ->
+                        MatmulTiles.pack(in, inOff, inStride, tokens, c0, kn, xt, 0, s, end));
+                pool.parallelFor(blocks, blockGrain, (wk, s, end) ->
+                        MatmulTiles.multiply(w.kernel(), w.matrix(), c0, kn, xt, 0, tokens, out, outOff, outStride,
+                                s * MatmulTiles.BLOCK, Math.min(rows, end * MatmulTiles.BLOCK), 0, rowScratch[wk], c0 > 0));
+            }
         }
     }
 
@@ -407,5 +422,6 @@ final class JavaSession implements BackendSession {
         g = new float[b * ff];
         u = new float[b * ff];
         dn = new float[b * d];
+        packed = new float[MatmulTiles.packedSize(widest, b)];
     }
 }
