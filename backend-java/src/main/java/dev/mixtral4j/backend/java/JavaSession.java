@@ -233,7 +233,7 @@ final class JavaSession implements BackendSession {
         Weight gate = w.gate()[e];
         Weight up = w.up()[e];
         if (n <= SMALL_BATCH) {
-            pool.parallelFor(ff, grain(ff), (wk, s, end) -> {
+            pool.parallelFor(ff, pool.grain(ff, 2L * d * n), (wk, s, end) -> {
                 for (int r = s; r < end; r++) {
                     for (int i = 0; i < n; i++) {
                         float gv = gate.dot(r, xe, i * d);
@@ -245,7 +245,7 @@ final class JavaSession implements BackendSession {
         } else {
             project(gate, xe, 0, d, n, g, 0, ff);
             project(up, xe, 0, d, n, u, 0, ff);
-            pool.parallelFor(n, 1, (wk, s, end) -> {
+            pool.parallelFor(n, pool.grain(n, 4L * ff), (wk, s, end) -> {
                 for (int i = s; i < end; i++) {
                     swiglu(g, u, i * ff, ff);
                 }
@@ -278,7 +278,9 @@ final class JavaSession implements BackendSession {
         int window = c.slidingWindow();
         float scale = (float) (1.0 / Math.sqrt(hd));
         Arrays.fill(att, 0, b * qDim, 0f);
-        pool.parallelFor(b * heads, 1, (wk, s, end) -> {
+        // work per (token, head): a dot and an axpy of hd values per visible position
+        long visible = window > 0 ? Math.min(window, p0 + b) : p0 + b;
+        pool.parallelFor(b * heads, pool.grain(b * heads, 2L * hd * visible), (wk, s, end) -> {
             float[] sc = scores[wk];
             for (int task = s; task < end; task++) {
                 int t = task / heads;
@@ -320,7 +322,7 @@ final class JavaSession implements BackendSession {
                          float[] out, int outOff, int outStride) {
         int rows = w.rows();
         if (tokens <= SMALL_BATCH) {
-            pool.parallelFor(rows, grain(rows), (wk, s, end) -> {
+            pool.parallelFor(rows, pool.grain(rows, (long) w.columns() * tokens), (wk, s, end) -> {
                 for (int r = s; r < end; r++) {
                     for (int t = 0; t < tokens; t++) {
                         out[outOff + t * outStride + r] = w.dot(r, in, inOff + t * inStride);
@@ -329,14 +331,10 @@ final class JavaSession implements BackendSession {
             });
         } else {
             int tiles = (rows + TensorKernel.ROWS - 1) / TensorKernel.ROWS;
-            pool.parallelFor(tiles, Math.max(1, tiles / (pool.threads() * 16)), (wk, s, end) ->
+            pool.parallelFor(tiles, pool.grain(tiles, (long) TensorKernel.ROWS * w.columns() * tokens), (wk, s, end) ->
                     w.kernel().matmul(w.matrix(), in, inOff, inStride, tokens, out, outOff, outStride,
                             s * TensorKernel.ROWS, Math.min(rows, end * TensorKernel.ROWS), matmulScratch[wk]));
         }
-    }
-
-    private int grain(int rows) {
-        return Math.max(16, rows / (pool.threads() * 16));
     }
 
     /** out[t] = in[t] / rms(in[t]) * weight, for batch rows {@code [first, first+rows)}. */
