@@ -43,6 +43,14 @@ class KernelTest {
         check(type, 3 * 2048 + 256, 7, 6);
     }
 
+    /** An odd number of 32-value blocks: the two-blocks-per-iteration dots must finish the last one. */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"})
+    void oddBlockCounts(GgmlType type) {
+        check(type, 7 * 32, 7, 6);
+        check(type, 32, 7, 6);
+    }
+
     private static void check(GgmlType type, int n, int rows, int tokens) {
         Random rnd = new Random(type.ordinal() * 31L + 7 + rows * 1000L + tokens);
         TensorKernel k = Kernels.of(type);
