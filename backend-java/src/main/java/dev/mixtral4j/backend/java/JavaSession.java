@@ -3,7 +3,7 @@ package dev.mixtral4j.backend.java;
 import static dev.mixtral4j.backend.java.kernel.VectorSupport.F;
 import static dev.mixtral4j.backend.java.kernel.VectorSupport.L;
 
-import dev.mixtral4j.backend.java.kernel.TensorKernel;
+import dev.mixtral4j.backend.java.kernel.MatmulTiles;
 import dev.mixtral4j.backend.java.kernel.VectorSupport;
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.model.ModelConfig;
@@ -44,7 +44,10 @@ final class JavaSession implements BackendSession {
     private int capacity;
     private float[] x, xn, q, k, v, att, proj, routerLogits, xe, g, u, dn;
     private final float[] norm;
-    private final float[][] matmulScratch;
+    /** The batch's input, one column panel packed token-major for the matrix-matrix path. */
+    private float[] packed;
+    private final float[][] rowScratch;
+    private final int widest;
     private final float[][] scores;
     private final float[] ropeCos;
     private final float[] ropeSin;
@@ -62,8 +65,8 @@ final class JavaSession implements BackendSession {
         this.kv = new KvCache(c.blockCount(), contextLength, kvDim, kvType);
         this.pool = new WorkerPool(threads, "mixtral4j-java");
         this.norm = new float[d];
-        int widest = Math.max(Math.max(d, qDim), ff);
-        this.matmulScratch = new float[threads][TensorKernel.matmulScratch(widest)];
+        this.widest = Math.max(Math.max(d, qDim), ff);
+        this.rowScratch = new float[threads][MatmulTiles.rowScratch(widest, 1)];
         this.scores = new float[threads][contextLength];
         this.ropeCos = new float[model.ropeFreq.length];
         this.ropeSin = new float[model.ropeFreq.length];
@@ -330,10 +333,23 @@ final class JavaSession implements BackendSession {
                 }
             });
         } else {
-            int tiles = (rows + TensorKernel.ROWS - 1) / TensorKernel.ROWS;
-            pool.parallelFor(tiles, pool.grain(tiles, (long) TensorKernel.ROWS * w.columns() * tokens), (wk, s, end) ->
-                    w.kernel().matmul(w.matrix(), in, inOff, inStride, tokens, out, outOff, outStride,
-                            s * TensorKernel.ROWS, Math.min(rows, end * TensorKernel.ROWS), matmulScratch[wk]));
+            // Column panel by panel: the threads first pack the panel of every token's input
+            // together, then split the rows, each expanding its rows once for the whole batch.
+            int cols = w.columns();
+            int panel = MatmulTiles.panelWidth(cols, tokens);
+            int blocks = (rows + MatmulTiles.BLOCK - 1) / MatmulTiles.BLOCK;
+            int blockGrain = pool.grain(blocks, (long) MatmulTiles.BLOCK * Math.min(panel, cols) * tokens);
+            float[] xt = packed;
+            for (int k0 = 0; k0 < cols; k0 += panel) {
+                int c0 = k0;
+                int kn = Math.min(panel, cols - k0);
+                int tokenTiles = MatmulTiles.tokenTiles(tokens);
+                pool.parallelFor(tokenTiles, pool.grain(tokenTiles, (long) MatmulTiles.TOKENS * kn), (wk, s, end) ->
+                        MatmulTiles.pack(in, inOff, inStride, tokens, c0, kn, xt, 0, s, end));
+                pool.parallelFor(blocks, blockGrain, (wk, s, end) ->
+                        MatmulTiles.multiply(w.kernel(), w.matrix(), c0, kn, xt, 0, tokens, out, outOff, outStride,
+                                s * MatmulTiles.BLOCK, Math.min(rows, end * MatmulTiles.BLOCK), 0, rowScratch[wk], c0 > 0));
+            }
         }
     }
 
@@ -405,5 +421,6 @@ final class JavaSession implements BackendSession {
         g = new float[b * ff];
         u = new float[b * ff];
         dn = new float[b * d];
+        packed = new float[MatmulTiles.packedSize(widest, b)];
     }
 }
