@@ -3,7 +3,7 @@ package dev.mixtral4j.backend.java;
 import static dev.mixtral4j.backend.java.kernel.VectorSupport.F;
 import static dev.mixtral4j.backend.java.kernel.VectorSupport.L;
 
-import dev.mixtral4j.backend.java.kernel.TensorKernel;
+import dev.mixtral4j.backend.java.kernel.MatmulTiles;
 import dev.mixtral4j.backend.java.kernel.VectorSupport;
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.model.ModelConfig;
@@ -44,7 +44,10 @@ final class JavaSession implements BackendSession {
     private int capacity;
     private float[] x, xn, q, k, v, att, proj, routerLogits, xe, g, u, dn;
     private final float[] norm;
-    private final float[][] matmulScratch;
+    /** The batch's input, one column panel packed token-major for the matrix-matrix path. */
+    private float[] packed;
+    private final float[][] rowScratch;
+    private final int widest;
     private final float[][] scores;
     private final float[] ropeCos;
     private final float[] ropeSin;
@@ -62,8 +65,8 @@ final class JavaSession implements BackendSession {
         this.kv = new KvCache(c.blockCount(), contextLength, kvDim, kvType);
         this.pool = new WorkerPool(threads, "mixtral4j-java");
         this.norm = new float[d];
-        int widest = Math.max(Math.max(d, qDim), ff);
-        this.matmulScratch = new float[threads][TensorKernel.matmulScratch(widest)];
+        this.widest = Math.max(Math.max(d, qDim), ff);
+        this.rowScratch = new float[threads][MatmulTiles.rowScratch(widest, 1)];
         this.scores = new float[threads][contextLength];
         this.ropeCos = new float[model.ropeFreq.length];
         this.ropeSin = new float[model.ropeFreq.length];
@@ -233,7 +236,7 @@ final class JavaSession implements BackendSession {
         Weight gate = w.gate()[e];
         Weight up = w.up()[e];
         if (n <= SMALL_BATCH) {
-            pool.parallelFor(ff, grain(ff), (wk, s, end) -> {
+            pool.parallelFor(ff, pool.grain(ff, 2L * d * n), (wk, s, end) -> {
                 for (int r = s; r < end; r++) {
                     for (int i = 0; i < n; i++) {
                         float gv = gate.dot(r, xe, i * d);
@@ -245,7 +248,7 @@ final class JavaSession implements BackendSession {
         } else {
             project(gate, xe, 0, d, n, g, 0, ff);
             project(up, xe, 0, d, n, u, 0, ff);
-            pool.parallelFor(n, 1, (wk, s, end) -> {
+            pool.parallelFor(n, pool.grain(n, 4L * ff), (wk, s, end) -> {
                 for (int i = s; i < end; i++) {
                     swiglu(g, u, i * ff, ff);
                 }
@@ -278,7 +281,9 @@ final class JavaSession implements BackendSession {
         int window = c.slidingWindow();
         float scale = (float) (1.0 / Math.sqrt(hd));
         Arrays.fill(att, 0, b * qDim, 0f);
-        pool.parallelFor(b * heads, 1, (wk, s, end) -> {
+        // work per (token, head): a dot and an axpy of hd values per visible position
+        long visible = window > 0 ? Math.min(window, p0 + b) : p0 + b;
+        pool.parallelFor(b * heads, pool.grain(b * heads, 2L * hd * visible), (wk, s, end) -> {
             float[] sc = scores[wk];
             for (int task = s; task < end; task++) {
                 int t = task / heads;
@@ -320,7 +325,7 @@ final class JavaSession implements BackendSession {
                          float[] out, int outOff, int outStride) {
         int rows = w.rows();
         if (tokens <= SMALL_BATCH) {
-            pool.parallelFor(rows, grain(rows), (wk, s, end) -> {
+            pool.parallelFor(rows, pool.grain(rows, (long) w.columns() * tokens), (wk, s, end) -> {
                 for (int r = s; r < end; r++) {
                     for (int t = 0; t < tokens; t++) {
                         out[outOff + t * outStride + r] = w.dot(r, in, inOff + t * inStride);
@@ -328,15 +333,24 @@ final class JavaSession implements BackendSession {
                 }
             });
         } else {
-            int tiles = (rows + TensorKernel.ROWS - 1) / TensorKernel.ROWS;
-            pool.parallelFor(tiles, Math.max(1, tiles / (pool.threads() * 16)), (wk, s, end) ->
-                    w.kernel().matmul(w.matrix(), in, inOff, inStride, tokens, out, outOff, outStride,
-                            s * TensorKernel.ROWS, Math.min(rows, end * TensorKernel.ROWS), matmulScratch[wk]));
+            // Column panel by panel: the threads first pack the panel of every token's input
+            // together, then split the rows, each expanding its rows once for the whole batch.
+            int cols = w.columns();
+            int panel = MatmulTiles.panelWidth(cols, tokens);
+            int blocks = (rows + MatmulTiles.BLOCK - 1) / MatmulTiles.BLOCK;
+            int blockGrain = pool.grain(blocks, (long) MatmulTiles.BLOCK * Math.min(panel, cols) * tokens);
+            float[] xt = packed;
+            for (int k0 = 0; k0 < cols; k0 += panel) {
+                int c0 = k0;
+                int kn = Math.min(panel, cols - k0);
+                int tokenTiles = MatmulTiles.tokenTiles(tokens);
+                pool.parallelFor(tokenTiles, pool.grain(tokenTiles, (long) MatmulTiles.TOKENS * kn), (wk, s, end) ->
+                        MatmulTiles.pack(in, inOff, inStride, tokens, c0, kn, xt, 0, s, end));
+                pool.parallelFor(blocks, blockGrain, (wk, s, end) ->
+                        MatmulTiles.multiply(w.kernel(), w.matrix(), c0, kn, xt, 0, tokens, out, outOff, outStride,
+                                s * MatmulTiles.BLOCK, Math.min(rows, end * MatmulTiles.BLOCK), 0, rowScratch[wk], c0 > 0));
+            }
         }
-    }
-
-    private int grain(int rows) {
-        return Math.max(16, rows / (pool.threads() * 16));
     }
 
     /** out[t] = in[t] / rms(in[t]) * weight, for batch rows {@code [first, first+rows)}. */
@@ -407,5 +421,6 @@ final class JavaSession implements BackendSession {
         g = new float[b * ff];
         u = new float[b * ff];
         dn = new float[b * d];
+        packed = new float[MatmulTiles.packedSize(widest, b)];
     }
 }

@@ -8,6 +8,11 @@ import java.util.concurrent.locks.LockSupport;
  * worker 0, chunks are claimed from a shared counter (so a core slowed by other processes simply
  * claims fewer), and idle workers spin briefly before parking, because a decode step issues a few
  * dozen short parallel loops per token.
+ *
+ * <p>A loop is finished when all its items are done, not when every worker has checked in: a
+ * worker that wakes up late (descheduled on a busy machine, or still parked) finds nothing left
+ * to claim and the caller never waits for it. Loops too small to repay a hand-off to another core
+ * run on the caller alone ({@link #grain}).
  */
 final class WorkerPool implements AutoCloseable {
 
@@ -18,6 +23,12 @@ final class WorkerPool implements AutoCloseable {
     }
 
     private static final int SPIN = 20_000;
+
+    /**
+     * Multiply-adds below which a chunk is not worth handing to another thread: waking a worker
+     * and collecting its result costs microseconds, a few tens of thousands of multiply-adds.
+     */
+    static final long MIN_CHUNK_WORK = 1 << 16;
 
     private final int threads;
     private final Worker[] workers;
@@ -38,6 +49,17 @@ final class WorkerPool implements AutoCloseable {
         return threads;
     }
 
+    /**
+     * The chunk size for {@code n} items of {@code workPerItem} multiply-adds each: about 16
+     * chunks per thread so a slowed core claims fewer, but never chunks smaller than
+     * {@link #MIN_CHUNK_WORK}, so a small loop becomes one chunk and runs on the caller.
+     */
+    int grain(int n, long workPerItem) {
+        long byWork = (MIN_CHUNK_WORK + Math.max(1, workPerItem) - 1) / Math.max(1, workPerItem);
+        long bySpread = (n + threads * 16L - 1) / (threads * 16L);
+        return (int) Math.min(Math.max(1, n), Math.max(byWork, bySpread));
+    }
+
     /** Runs {@code task} over {@code [0, n)} in chunks of {@code grain}, returning when all are done. */
     void parallelFor(int n, int grain, RangeTask task) {
         if (n <= 0) {
@@ -50,15 +72,14 @@ final class WorkerPool implements AutoCloseable {
             task.run(0, 0, n);
             return;
         }
-        Job job = new Job(n, Math.max(1, grain), task, threads, Thread.currentThread());
+        Job job = new Job(n, Math.max(1, grain), task, Thread.currentThread());
         for (Worker w : workers) {
             w.next = job;
             LockSupport.unpark(w.thread);
         }
         job.work(0);
-        job.finish();
         int spins = 0;
-        while (job.active.get() > 0) {
+        while (job.remaining.get() > 0) {
             if (spins++ < SPIN) {
                 Thread.onSpinWait();
             } else {
@@ -90,32 +111,34 @@ final class WorkerPool implements AutoCloseable {
         final int grain;
         final RangeTask task;
         final AtomicInteger next = new AtomicInteger();
-        final AtomicInteger active;
+        /** Items not yet done; the owner returns when it reaches zero. */
+        final AtomicInteger remaining;
         final Thread owner;
         volatile Throwable error;
 
-        Job(int n, int grain, RangeTask task, int participants, Thread owner) {
+        Job(int n, int grain, RangeTask task, Thread owner) {
             this.n = n;
             this.grain = grain;
             this.task = task;
-            this.active = new AtomicInteger(participants);
+            this.remaining = new AtomicInteger(n);
             this.owner = owner;
         }
 
+        /** Claims and runs chunks until none is left; after a failure chunks are only counted off. */
         void work(int worker) {
-            try {
-                int s;
-                while (error == null && (s = next.getAndAdd(grain)) < n) {
-                    task.run(worker, s, Math.min(n, s + grain));
+            int s;
+            while ((s = next.getAndAdd(grain)) < n) {
+                int end = Math.min(n, s + grain);
+                try {
+                    if (error == null) {
+                        task.run(worker, s, end);
+                    }
+                } catch (Throwable t) {
+                    error = t;
                 }
-            } catch (Throwable t) {
-                error = t;
-            }
-        }
-
-        void finish() {
-            if (active.decrementAndGet() == 0) {
-                LockSupport.unpark(owner);
+                if (remaining.addAndGet(s - end) == 0 && Thread.currentThread() != owner) {
+                    LockSupport.unpark(owner);
+                }
             }
         }
     }
@@ -147,7 +170,6 @@ final class WorkerPool implements AutoCloseable {
                 }
                 last = job;
                 job.work(index);
-                job.finish();
             }
         }
     }

@@ -27,6 +27,11 @@ import java.util.Set;
 public final class FakeBackendProvider implements BackendProvider {
     public static final String ID = "fake";
     public static final String ENABLE = "mixtral4j.samples.fakeBackend";
+    /**
+     * What the fake was asked to do, in order ("session ctx=C", "forward n=N at P all=B",
+     * "truncate L"), so a test can check how a command drives a backend. Tests clear it first.
+     */
+    public static final List<String> CALLS = java.util.Collections.synchronizedList(new ArrayList<>());
 
     @Override
     public String id() {
@@ -115,6 +120,7 @@ public final class FakeBackendProvider implements BackendProvider {
 
                 @Override
                 public BackendSession newSession(SessionOptions options) {
+                    CALLS.add("session ctx=" + options.contextLength());
                     return new FakeSession(config.vocabSize(), options.contextLength());
                 }
 
@@ -155,7 +161,8 @@ public final class FakeBackendProvider implements BackendProvider {
                     throw new IllegalArgumentException("token id " + t + " outside the vocabulary 0.." + (vocab - 1));
                 }
             }
-            truncate(startPosition);
+            CALLS.add("forward n=" + tokens.length + " at " + startPosition + " all=" + allLogits);
+            truncateHistory(startPosition);
             long state = 0;
             for (int t : history) {
                 state = next(state, t);
@@ -177,6 +184,11 @@ public final class FakeBackendProvider implements BackendProvider {
 
         @Override
         public void truncate(int length) {
+            CALLS.add("truncate " + length);
+            truncateHistory(length);
+        }
+
+        private void truncateHistory(int length) {
             while (history.size() > length) {
                 history.removeLast();
             }

@@ -25,7 +25,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One thread, one kernel: a matrix-vector product over a weight larger than the caches
  * (14336 x 4096, an expert's gate), so the figure is the kernel's streaming rate, and a
- * matrix-matrix product of 1024 rows by 64 tokens (the prefill path).
+ * matrix-matrix product of 1024 rows by 64 tokens (the prefill path), and two prefill-shaped
+ * products: 1024 rows x 4096 columns x 512 tokens (an attention projection of a 512-token batch) and
+ * 512 rows x 14336 columns x 128 tokens (an expert's ffn_down over the ~128 tokens a 512-token batch
+ * routes to it).
  * Weight bytes / time = the memory rate one core sustains through the kernel.
  */
 @State(Scope.Benchmark)
@@ -47,6 +50,13 @@ public class KernelBenchmark {
     private float[] xs;
     private float[] outs;
     private float[] scratch;
+    private WeightMatrix wide;
+    private float[] xs512;
+    private float[] outs512;
+    private float[] scratch512;
+    private float[] xsDown;
+    private float[] outsDown;
+    private float[] scratchDown;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -78,7 +88,22 @@ public class KernelBenchmark {
             xs[i] = (float) rnd.nextGaussian();
         }
         outs = new float[64 * 1024];
-        scratch = new float[TensorKernel.matmulScratch(cols)];
+        scratch = new float[TensorKernel.matmulScratch(cols, 64)];
+        xs512 = gaussian(rnd, 512 * cols);
+        outs512 = new float[512 * 1024];
+        scratch512 = new float[TensorKernel.matmulScratch(cols, 512)];
+        wide = new WeightMatrix("d", t, rows, 512, data.asSlice(0, t.bytesFor(rows) * 512));
+        xsDown = gaussian(rnd, 128 * rows);
+        outsDown = new float[128 * 512];
+        scratchDown = new float[TensorKernel.matmulScratch(rows, 128)];
+    }
+
+    private static float[] gaussian(Random rnd, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) rnd.nextGaussian();
+        }
+        return a;
     }
 
     @TearDown(Level.Trial)
@@ -96,5 +121,17 @@ public class KernelBenchmark {
     public float[] matmul64() {
         kernel.matmul(small, xs, 0, 4096, 64, outs, 0, 1024, 0, 1024, scratch);
         return outs;
+    }
+
+    @Benchmark
+    public float[] matmul512() {
+        kernel.matmul(small, xs512, 0, 4096, 512, outs512, 0, 1024, 0, 1024, scratch512);
+        return outs512;
+    }
+
+    @Benchmark
+    public float[] down128() {
+        kernel.matmul(wide, xsDown, 0, 14336, 128, outsDown, 0, 512, 0, 512, scratchDown);
+        return outsDown;
     }
 }

@@ -54,7 +54,7 @@ public final class KernelCpuTime {
                 WeightMatrix small = new WeightMatrix("s", t, cols, 512, data.asSlice(0, t.bytesFor(cols) * 512));
                 float[] xs = new float[tokens * cols];
                 float[] outs = new float[tokens * 512];
-                float[] scratch = new float[TensorKernel.matmulScratch(cols)];
+                float[] scratch = new float[TensorKernel.matmulScratch(cols, tokens)];
                 for (int round = 0; round < 4; round++) {
                     long c0 = cpuNanos();
                     int reps = 10;

@@ -1,0 +1,100 @@
+package dev.mixtral4j.samples.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mixtral4j.samples.testbackend.FakeBackendProvider;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The bench contract of issue 4: how it drives a backend, its table, its JSON lines, its errors. */
+class BenchCommandTest {
+
+    @TempDir
+    Path dir;
+
+    /** pp: one warm-up, then per repetition a cleared cache and one forward of all p tokens; tg: n single-token steps. */
+    @Test
+    void drivesTheBackendTheWayLlamaBenchDoes() {
+        FakeBackendProvider.CALLS.clear();
+        try (var _ = new FakeBackendEnabled()) {
+            CliRun run = CliRun.of("bench", "--synthetic", "tiny-moe", "--cache-dir", dir.toString(),
+                    "--backends", "fake", "-p", "8", "-n", "3", "-r", "2", "-t", "1");
+            assertEquals(0, run.exitCode(), run::toString);
+        }
+        List<String> expected = new ArrayList<>(List.of(
+                "session ctx=8", "forward n=8 at 0 all=false",
+                "truncate 0", "forward n=8 at 0 all=false",
+                "truncate 0", "forward n=8 at 0 all=false",
+                "session ctx=3",
+                "forward n=1 at 0 all=false", "forward n=1 at 1 all=false", "forward n=1 at 2 all=false"));
+        for (int r = 0; r < 2; r++) {
+            expected.add("truncate 0");
+            for (int i = 0; i < 3; i++) {
+                expected.add("forward n=1 at " + i + " all=false");
+            }
+        }
+        assertEquals(expected, List.copyOf(FakeBackendProvider.CALLS));
+    }
+
+    @Test
+    void printsBothBackendsSideBySideWithTheirRatio() {
+        try (var _ = new FakeBackendEnabled()) {
+            CliRun run = CliRun.of("bench", "--synthetic", "tiny-moe", "--cache-dir", dir.toString(),
+                    "--backends", "java,fake", "-p", "16", "-n", "4", "-r", "1", "-t", "1");
+            assertEquals(0, run.exitCode(), run::toString);
+            assertTrue(run.out().contains("pp16 t/s") && run.out().contains("tg4 t/s"), run::toString);
+            assertTrue(Pattern.compile("(?m)^java\\s+\\d+\\.\\d+ ± \\d+\\.\\d+\\s+\\d+\\.\\d+ ± ").matcher(run.out()).find(),
+                    run::toString);
+            assertTrue(Pattern.compile("(?m)^fake\\s+\\d+\\.\\d+ ± ").matcher(run.out()).find(), run::toString);
+            assertTrue(Pattern.compile("ratio java/fake: pp \\d+\\.\\d+x, tg \\d+\\.\\d+x").matcher(run.out()).find(),
+                    run::toString);
+        }
+    }
+
+    @Test
+    void jsonIsOneObjectPerBackendPerLineWithTheDocumentedKeys() throws Exception {
+        CliRun run = CliRun.of("bench", "--synthetic", "tiny-moe", "--cache-dir", dir.toString(),
+                "--backends", "java", "-p", "8", "-n", "4", "-r", "1", "-t", "1", "--json");
+        assertEquals(0, run.exitCode(), run::toString);
+        String[] lines = run.out().strip().split("\n");
+        assertEquals(1, lines.length, run::toString);
+        Matcher m = Pattern.compile("\\{\"backend\":\"java\",\"model\":\"(tiny-moe-2L-Q4_0\\.gguf)\",\"type\":\"Q4_0\","
+                + "\"threads\":1,\"pp_tokens\":8,\"pp_tps\":([0-9.]+),\"tg_tokens\":4,\"tg_tps\":([0-9.]+),"
+                + "\"pp_tokens_per_cpu_s\":([0-9.]+),\"tg_tokens_per_cpu_s\":([0-9.]+)\\}").matcher(lines[0]);
+        assertTrue(m.matches(), lines[0]);
+        assertTrue(Double.parseDouble(m.group(2)) > 0 && Double.parseDouble(m.group(3)) > 0, lines[0]);
+        // the synthetic model was written once into the cache directory and is reused
+        Path cached = dir.resolve(m.group(1));
+        assertTrue(Files.isRegularFile(cached));
+        long modified = Files.getLastModifiedTime(cached).toMillis();
+        CliRun again = CliRun.of("bench", "--synthetic", "tiny-moe", "--cache-dir", dir.toString(),
+                "--backends", "java", "-p", "0", "-n", "2", "-r", "1", "-t", "1");
+        assertEquals(0, again.exitCode(), again::toString);
+        assertFalse(again.err().contains("writing synthetic model"), again::toString);
+        assertEquals(modified, Files.getLastModifiedTime(cached).toMillis());
+        assertTrue(again.out().contains("pp0 t/s"), again::toString);
+    }
+
+    @Test
+    void badArgumentsAreUsageErrorsWithAReason() {
+        CliRun both = CliRun.of("bench", "--synthetic", "tiny-moe", "--model", dir.resolve("x.gguf").toString());
+        assertEquals(Mixtral4jCli.USAGE, both.exitCode(), both::toString);
+        assertTrue(both.err().contains("exactly one of --model FILE and --synthetic PRESET"), both::toString);
+
+        CliRun nothing = CliRun.of("bench", "--synthetic", "tiny-moe", "--cache-dir", dir.toString(), "-p", "0", "-n", "0");
+        assertEquals(Mixtral4jCli.USAGE, nothing.exitCode(), nothing::toString);
+        assertTrue(nothing.err().contains("-p >= 0, -n >= 0 (not both 0)"), nothing::toString);
+
+        CliRun preset = CliRun.of("bench", "--synthetic", "mixtral-9x9b", "--cache-dir", dir.toString());
+        assertEquals(Mixtral4jCli.USAGE, preset.exitCode(), preset::toString);
+        assertTrue(preset.err().contains("mixtral-9x9b") && preset.err().contains("known:"), preset::toString);
+    }
+}
