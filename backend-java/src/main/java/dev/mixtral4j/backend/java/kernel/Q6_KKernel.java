@@ -73,7 +73,7 @@ public final class Q6_KKernel extends ChunkedKernel {
             if (h == 0) {
                 ((FloatVector) ByteVector.fromMemorySegment(B16, src, o + 192, LE)
                         .convertShape(VectorOperators.B2F, F, 0))
-                        .mul(half(src, o + 208)).intoArray(sc, 0);
+                        .mul(Float.float16ToFloat(src.get(VectorSupport.HALF, o + 208))).intoArray(sc, 0);
             }
             long ql = o + 64 * h;
             long qh = o + 128 + 32 * h;
