@@ -44,8 +44,13 @@ public final class Q4_KKernel extends ChunkedKernel {
         return toFloats(nib).fma(d, -m);
     }
 
-    // Hand-scheduled 16-lane paths: scales decoded once per super-block; the minimum term is
-    // carried as dmin*min*sum(x), so each value costs one conversion and one FMA.
+    // Hand-scheduled 16-lane path. The scales of a super-block are decoded by a dozen vector
+    // operations into a small table (broadcasts then read it from memory); each 16-value run is
+    // expanded as q * (d*scale) + (-dmin*min) and multiplied into one of four independent
+    // accumulators, so no FMA waits on the previous one. Bytes are zero-extended, so the high
+    // nibble is a single shift. The conversions are written out instead of calling
+    // VectorSupport.toFloats: C2 stops inlining past a node budget, and a vector-returning call
+    // left out-of-line costs a box per call (measured: 2.3 instead of ~9 GMAC/s).
 
     @Override
     public float dot(MemorySegment src, long offset, float[] x, int xOff, int n) {
@@ -53,34 +58,36 @@ public final class Q4_KKernel extends ChunkedKernel {
             return chunkedDot(src, offset, x, xOff, n);
         }
         checkBlocks(n);
-        // scalar scale work first, vector work second: C2 inlines the whole Vector API chain
-        // only while a method stays small, and a call that returns a vector costs a box
         float[] sm = new float[16];
-        FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < n / 256; b++) {
-            long o = offset + 144L * b;
-            float d = half(src, o);
-            float dmin = -half(src, o + 2);
-            KScales.decode(src, o + 4, d, dmin, sm);
-            for (int j = 0; j < 4; j++) {
-                long q = o + 16 + 32 * j;
-                int xo = xOff + 256 * b + 64 * j;
-                IntVector q0 = bytesToInts(src, q);
-                IntVector q1 = bytesToInts(src, q + 16);
-                FloatVector xl0 = FloatVector.fromArray(F, x, xo);
-                FloatVector xl1 = FloatVector.fromArray(F, x, xo + 16);
-                FloatVector xh0 = FloatVector.fromArray(F, x, xo + 32);
-                FloatVector xh1 = FloatVector.fromArray(F, x, xo + 48);
-                FloatVector lo = toFloats(q0.and(0xF)).fma(xl0, toFloats(q1.and(0xF)).mul(xl1));
-                FloatVector hi = toFloats(q0.lanewise(VectorOperators.ASHR, 4).and(0xF))
-                        .fma(xh0, toFloats(q1.lanewise(VectorOperators.ASHR, 4).and(0xF)).mul(xh1));
-                acc = lo.fma(FloatVector.broadcast(F, sm[2 * j]), acc);
-                acc = hi.fma(FloatVector.broadcast(F, sm[2 * j + 1]), acc);
-                acc = xl0.add(xl1).fma(FloatVector.broadcast(F, sm[8 + 2 * j]), acc);
-                acc = xh0.add(xh1).fma(FloatVector.broadcast(F, sm[9 + 2 * j]), acc);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        // one flat loop over runs of 64 values (a super-block holds four): a nested 4-step loop
+        // costs C2's loop bookkeeping once per super-block
+        int groups = n / 64;
+        for (int g = 0; g < groups; g++) {
+            int j = g & 3;
+            long o = offset + 144L * (g >> 2);
+            if (j == 0) {
+                KScales.decodeWide(src, o + 4, half(src, o), -half(src, o + 2), sm, 0);
             }
+            long q = o + 16 + 32 * j;
+            int xj = xOff + 64 * g;
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, src, q, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, src, q + 16, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0);
+            FloatVector dl = FloatVector.broadcast(F, sm[2 * j]);
+            FloatVector ml = FloatVector.broadcast(F, sm[8 + 2 * j]);
+            FloatVector dh = FloatVector.broadcast(F, sm[2 * j + 1]);
+            FloatVector mh = FloatVector.broadcast(F, sm[9 + 2 * j]);
+            acc0 = ((FloatVector) q0.and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(dl, ml).fma(FloatVector.fromArray(F, x, xj), acc0);
+            acc1 = ((FloatVector) q1.and(0xF).convertShape(VectorOperators.I2F, F, 0)).fma(dl, ml).fma(FloatVector.fromArray(F, x, xj + 16), acc1);
+            acc2 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(dh, mh).fma(FloatVector.fromArray(F, x, xj + 32), acc2);
+            acc3 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0)).fma(dh, mh).fma(FloatVector.fromArray(F, x, xj + 48), acc3);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
     }
 
     @Override

@@ -45,7 +45,11 @@ public final class Q5_KKernel extends ChunkedKernel {
         return toFloats(nib.or(hb)).fma(d, -m);
     }
 
-    // One method on purpose (see Q4_0Kernel#dot); Q4_K_M files store attn_output as Q5_K.
+    // Hand-scheduled 16-lane path, Q4_KKernel#dot's scheme (vector scale table, one flat loop
+    // over runs of 64 values, values expanded as q * (d*scale) + (-dmin*min), four independent
+    // accumulators, conversions written out) plus the fifth bits: bit 2j and 2j+1 of the 32
+    // high-bit bytes belong to sub-blocks 2j and 2j+1, merged on zero-extended int lanes.
+    // Q4_K_M files store attn_output as Q5_K.
     @Override
     public float dot(MemorySegment src, long offset, float[] x, int xOff, int n) {
         if (!WIDE) {
@@ -53,38 +57,40 @@ public final class Q5_KKernel extends ChunkedKernel {
         }
         checkBlocks(n);
         float[] sm = new float[16];
-        FloatVector acc = FloatVector.zero(F);
-        for (int b = 0; b < n / 256; b++) {
-            long o = offset + 176L * b;
-            float d = half(src, o);
-            float dmin = -half(src, o + 2);
-            for (int i = 0; i < 8; i++) {
-                sm[i] = d * KScales.scale(src, o + 4, i);
-                sm[8 + i] = dmin * KScales.min(src, o + 4, i);
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = acc0;
+        FloatVector acc2 = acc0;
+        FloatVector acc3 = acc0;
+        int groups = n / 64;
+        for (int g = 0; g < groups; g++) {
+            int j = g & 3;
+            long o = offset + 176L * (g >> 2);
+            if (j == 0) {
+                KScales.decodeWide(src, o + 4, half(src, o), -half(src, o + 2), sm, 0);
             }
-            IntVector qh0 = bytesToInts(src, o + 16);
-            IntVector qh1 = bytesToInts(src, o + 32);
-            for (int j = 0; j < 4; j++) {
-                long q = o + 48 + 32 * j;
-                int xo = xOff + 256 * b + 64 * j;
-                IntVector q0 = bytesToInts(src, q);
-                IntVector q1 = bytesToInts(src, q + 16);
-                IntVector h0 = qh0.lanewise(VectorOperators.ASHR, 2 * j);
-                IntVector h1 = qh1.lanewise(VectorOperators.ASHR, 2 * j);
-                FloatVector xl0 = FloatVector.fromArray(F, x, xo);
-                FloatVector xl1 = FloatVector.fromArray(F, x, xo + 16);
-                FloatVector xh0 = FloatVector.fromArray(F, x, xo + 32);
-                FloatVector xh1 = FloatVector.fromArray(F, x, xo + 48);
-                FloatVector lo = toFloats(q0.and(0xF).or(h0.and(1).lanewise(VectorOperators.LSHL, 4)))
-                        .fma(xl0, toFloats(q1.and(0xF).or(h1.and(1).lanewise(VectorOperators.LSHL, 4))).mul(xl1));
-                FloatVector hi = toFloats(q0.lanewise(VectorOperators.ASHR, 4).and(0xF).or(h0.and(2).lanewise(VectorOperators.LSHL, 3)))
-                        .fma(xh0, toFloats(q1.lanewise(VectorOperators.ASHR, 4).and(0xF).or(h1.and(2).lanewise(VectorOperators.LSHL, 3))).mul(xh1));
-                acc = lo.fma(FloatVector.broadcast(F, sm[2 * j]), acc);
-                acc = hi.fma(FloatVector.broadcast(F, sm[2 * j + 1]), acc);
-                acc = xl0.add(xl1).fma(FloatVector.broadcast(F, sm[8 + 2 * j]), acc);
-                acc = xh0.add(xh1).fma(FloatVector.broadcast(F, sm[9 + 2 * j]), acc);
-            }
+            long q = o + 48 + 32 * j;
+            int xj = xOff + 64 * g;
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, src, q, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, src, q + 16, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0);
+            IntVector h0 = ((IntVector) ByteVector.fromMemorySegment(B, src, o + 16, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0)).lanewise(VectorOperators.LSHR, 2 * j);
+            IntVector h1 = ((IntVector) ByteVector.fromMemorySegment(B, src, o + 32, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0)).lanewise(VectorOperators.LSHR, 2 * j);
+            FloatVector dl = FloatVector.broadcast(F, sm[2 * j]);
+            FloatVector ml = FloatVector.broadcast(F, sm[8 + 2 * j]);
+            FloatVector dh = FloatVector.broadcast(F, sm[2 * j + 1]);
+            FloatVector mh = FloatVector.broadcast(F, sm[9 + 2 * j]);
+            IntVector l0 = q0.and(0xF).or(h0.lanewise(VectorOperators.LSHL, 4).and(0x10));
+            IntVector l1 = q1.and(0xF).or(h1.lanewise(VectorOperators.LSHL, 4).and(0x10));
+            IntVector u0 = q0.lanewise(VectorOperators.LSHR, 4).or(h0.lanewise(VectorOperators.LSHL, 3).and(0x10));
+            IntVector u1 = q1.lanewise(VectorOperators.LSHR, 4).or(h1.lanewise(VectorOperators.LSHL, 3).and(0x10));
+            acc0 = ((FloatVector) l0.convertShape(VectorOperators.I2F, F, 0)).fma(dl, ml).fma(FloatVector.fromArray(F, x, xj), acc0);
+            acc1 = ((FloatVector) l1.convertShape(VectorOperators.I2F, F, 0)).fma(dl, ml).fma(FloatVector.fromArray(F, x, xj + 16), acc1);
+            acc2 = ((FloatVector) u0.convertShape(VectorOperators.I2F, F, 0)).fma(dh, mh).fma(FloatVector.fromArray(F, x, xj + 32), acc2);
+            acc3 = ((FloatVector) u1.convertShape(VectorOperators.I2F, F, 0)).fma(dh, mh).fma(FloatVector.fromArray(F, x, xj + 48), acc3);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
     }
 }
