@@ -66,7 +66,7 @@ final class JavaSession implements BackendSession {
         this.pool = new WorkerPool(threads, "mixtral4j-java");
         this.norm = new float[d];
         this.widest = Math.max(Math.max(d, qDim), ff);
-        this.rowScratch = new float[threads][MatmulTiles.rowScratch(widest, 1)];
+        this.rowScratch = new float[threads][MatmulTiles.maxRowScratch()];
         this.scores = new float[threads][contextLength];
         this.ropeCos = new float[model.ropeFreq.length];
         this.ropeSin = new float[model.ropeFreq.length];
@@ -333,22 +333,26 @@ final class JavaSession implements BackendSession {
                 }
             });
         } else {
-            // Column panel by panel: the threads first pack the panel of every token's input
-            // together, then split the rows, each expanding its rows once for the whole batch.
+            // Column panel by panel: the threads first pack the panel of the batch's input together
+            // (MatmulTiles), then split the rows, each expanding its rows once for the whole batch.
             int cols = w.columns();
             int panel = MatmulTiles.panelWidth(cols, tokens);
             int blocks = (rows + MatmulTiles.BLOCK - 1) / MatmulTiles.BLOCK;
-            int blockGrain = pool.grain(blocks, (long) MatmulTiles.BLOCK * Math.min(panel, cols) * tokens);
+            // A claim of one block costs nothing extra (each block is expanded once either way) and
+            // keeps the threads' finishing times within one block of each other at every panel's end.
+            long blockWork = (long) MatmulTiles.BLOCK * panel * tokens;
+            int blockGrain = (int) Math.min(blocks, (WorkerPool.MIN_CHUNK_WORK + blockWork - 1) / blockWork);
             float[] xt = packed;
             for (int k0 = 0; k0 < cols; k0 += panel) {
                 int c0 = k0;
                 int kn = Math.min(panel, cols - k0);
                 int tokenTiles = MatmulTiles.tokenTiles(tokens);
                 pool.parallelFor(tokenTiles, pool.grain(tokenTiles, (long) MatmulTiles.TOKENS * kn), (wk, s, end) ->
-                        MatmulTiles.pack(in, inOff, inStride, tokens, c0, kn, xt, 0, s, end));
+                        MatmulTiles.pack(in, inOff, inStride, c0, kn, xt, 0, s, end));
                 pool.parallelFor(blocks, blockGrain, (wk, s, end) ->
-                        MatmulTiles.multiply(w.kernel(), w.matrix(), c0, kn, xt, 0, tokens, out, outOff, outStride,
-                                s * MatmulTiles.BLOCK, Math.min(rows, end * MatmulTiles.BLOCK), 0, rowScratch[wk], c0 > 0));
+                        MatmulTiles.multiply(w.kernel(), w.matrix(), c0, kn, xt, 0, in, inOff, inStride, tokens,
+                                out, outOff, outStride, s * MatmulTiles.BLOCK, Math.min(rows, end * MatmulTiles.BLOCK),
+                                0, rowScratch[wk], c0 > 0));
             }
         }
     }
@@ -421,6 +425,6 @@ final class JavaSession implements BackendSession {
         g = new float[b * ff];
         u = new float[b * ff];
         dn = new float[b * d];
-        packed = new float[MatmulTiles.packedSize(widest, b)];
+        packed = new float[MatmulTiles.maxPackedSize(widest, b)];
     }
 }

@@ -124,6 +124,26 @@ class ForwardPassTest {
         }
     }
 
+    /**
+     * A prompt long enough for the packed matrix-matrix kernel (whole 32-token tiles plus leftover
+     * tokens, in projections, experts and the output), run as one batch and as batches of 100 + 50.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"Q4_0", "Q8_0"})
+    void longPromptMatchesTheReference(String fileType) throws IOException {
+        Path p = SyntheticModel.builder().fileType(fileType).contextLength(256).seed(21)
+                .write(dir.resolve("long-" + fileType + ".gguf"));
+        try (ModelFile file = ModelFile.open(p);
+             BackendModel model = new JavaBackend().load(file, LoadOptions.builder().threads(2).build())) {
+            int[] toks = tokens(150, file.config().vocabSize(), 13);
+            for (int batch : new int[] {512, 100}) {
+                try (BackendSession s = model.newSession(new SessionOptions(256, GgmlType.F32, batch))) {
+                    assertCloseToReference(file, s.forward(toks, 0, true), toks, 5e-3);
+                }
+            }
+        }
+    }
+
     @Test
     void denseModelWithSlidingWindowMatchesTheReference() throws IOException {
         Path p = SyntheticModel.builder().experts(0).expertsUsed(0).slidingWindow(5).fileType("F32").seed(11)

@@ -6,24 +6,28 @@ import static dev.mixtral4j.backend.java.kernel.VectorSupport.L;
 import dev.mixtral4j.model.WeightMatrix;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * The matrix-matrix product of prefill: {@code out[t][r] = row r · x[t]} for a batch of tokens,
  * in F32 after expanding the weights.
  *
- * <p>The input is cut into column panels (up to 2048 columns). Each panel of the batch's input is
- * first packed token-major: for every tile of {@link #TOKENS} tokens, column k's values of those
- * tokens lie next to each other, so one vector load gives one column for {@code L} tokens. The
- * micro-kernel keeps a {@link #ROWS} x {@link #TOKENS} block of dot products in 16 vector
- * registers, broadcasts one expanded weight per row and column and multiplies it into the two
- * token vectors: 2 vector loads and 8 broadcasts per 16 FMAs and no horizontal reduction (the
- * 4x4 dot-product tile it replaced needed 8 loads per 16 FMAs and 16 reductions per tile).
- *
- * <p>Blocking, for the caches of one core: {@link #BLOCK} rows are expanded at once (in L2), and
- * for each token tile a {@link #CHUNK}-column slice of the packed input (16 KB) stays in L1 while
- * all the block's row tiles pass over it. The weights are expanded once per row and panel
- * whatever the batch size, and packing costs one pass over the input per panel, shared by every
- * row (callers that split rows over threads pack once, see {@link #pack}).
+ * <p>The input is cut into column panels (up to 2048 columns); each thread expands {@link #BLOCK}
+ * rows of a panel at once (in L2), and every token of the batch uses them before the next block.
+ * Two micro-kernels share those expanded rows:
+ * <ul>
+ * <li>Whole tiles of {@link #TOKENS} tokens, in batches of at least {@link #MIN_PACKED} tokens:
+ *     the panel of their input is first packed token-major (column k's values of a tile's tokens
+ *     side by side, so one vector load gives one column for {@code L} tokens). The micro-kernel
+ *     keeps a {@link #ROWS} x {@link #TOKENS} block of sums in 16 vector registers and multiplies
+ *     one broadcast weight per row and column into the two token vectors: 2 vector loads and 8
+ *     broadcasts per 16 FMAs, no horizontal reduction. For each token tile a {@link #CHUNK}-column
+ *     slice of the packed input (16 KB) stays in L1 while all the block's row tiles pass over it.
+ *     Packing is one pass over the input per panel, shared by every row (callers that split rows
+ *     over threads pack once, see {@link #pack}).</li>
+ * <li>The tokens left over (and small batches, where packing and the tile's fixed costs do not
+ *     pay): 4 rows x 4 tokens of vector dot products, reduced across lanes at the panel's end.</li>
+ * </ul>
  */
 public final class MatmulTiles {
     /** Weight rows per micro-tile. */
@@ -50,13 +54,30 @@ public final class MatmulTiles {
     private MatmulTiles() {
     }
 
-    /** Tokens rounded up to whole tiles: the packed width of one column. */
+    /** Rows of the dot-product kernel. */
+    private static final int DOT_ROWS = 4;
+    /** Batches smaller than this take the dot-product kernel only (measured break-even: 48-64 tokens). */
+    static final int MIN_PACKED = 64;
+
+    /** Tokens rounded up to whole tiles: an upper bound of the packed width of one column. */
     public static int paddedTokens(int tokens) {
         return (tokens + TOKENS - 1) / TOKENS * TOKENS;
     }
 
-    /** Columns per panel for a matrix of {@code columns} and a batch of {@code tokens}. */
+    /** Tokens of a batch that go through the packed micro-kernel: its whole tiles, in batches large enough. */
+    public static int packedTokens(int tokens) {
+        return tokens >= MIN_PACKED ? tokens / TOKENS * TOKENS : 0;
+    }
+
+    /**
+     * Columns per panel for a matrix of {@code columns} and a batch of {@code tokens}: for packed
+     * batches as wide as the packed input's budget allows (up to 2048); for small batches, as
+     * before packing existed, whole rows up to 4096 columns and 2048-column panels beyond.
+     */
     public static int panelWidth(int columns, int tokens) {
+        if (packedTokens(tokens) == 0) {
+            return columns <= 2 * MAX_PANEL ? columns : MAX_PANEL;
+        }
         int budget = PACK_BUDGET / paddedTokens(tokens) / MIN_PANEL * MIN_PANEL;
         int panel = Math.max(MIN_PANEL, Math.min(MAX_PANEL, budget));
         return columns <= panel ? columns : panel;
@@ -64,81 +85,128 @@ public final class MatmulTiles {
 
     /** Floats {@link #pack} writes for one panel. */
     public static int packedSize(int columns, int tokens) {
-        return panelWidth(columns, tokens) * paddedTokens(tokens);
+        return panelWidth(columns, tokens) * packedTokens(tokens);
     }
 
-    /** Per-thread floats {@link #multiply} needs: the expanded rows and the tile's sums. */
+    /** Floats that hold the packed panel of any batch up to {@code tokens} for matrices up to {@code columns}. */
+    public static int maxPackedSize(int columns, int tokens) {
+        long bound = Math.max(PACK_BUDGET, (long) MIN_PANEL * paddedTokens(tokens));
+        return (int) Math.min((long) Math.min(columns, MAX_PANEL) * packedTokens(tokens), bound);
+    }
+
+    /** Per-thread floats {@link #multiply} needs for this shape: the expanded rows and the tile's sums. */
     public static int rowScratch(int columns, int tokens) {
-        return BLOCK * panelWidth(columns, tokens) + BLOCK * TOKENS;
+        int panel = panelWidth(columns, tokens);
+        return packedTokens(tokens) == 0 ? DOT_ROWS * panel : BLOCK * panel + BLOCK * TOKENS;
     }
 
-    /** Token tiles of a batch (the unit {@link #pack} splits on). */
+    /** Per-thread floats {@link #multiply} needs for any shape. */
+    public static int maxRowScratch() {
+        return BLOCK * MAX_PANEL + BLOCK * TOKENS;
+    }
+
+    /** Packed token tiles of a batch (the unit {@link #pack} splits on; 0: nothing to pack). */
     public static int tokenTiles(int tokens) {
-        return paddedTokens(tokens) / TOKENS;
+        return packedTokens(tokens) / TOKENS;
     }
 
     /**
-     * Packs columns {@code [k0, k0+kn)} of tokens {@code [tile0*TOKENS, tile1*TOKENS)} into
-     * {@code xt}: tile j holds {@code kn} groups of {@link #TOKENS} values from {@code xtOff + j*kn*TOKENS}.
-     * Padding tokens beyond {@code tokens} are zero.
+     * Packs columns {@code [k0, k0+kn)} of the tokens of tiles {@code [tile0, tile1)} into {@code xt}:
+     * tile j holds {@code kn} groups of {@link #TOKENS} values from {@code xtOff + j*kn*TOKENS}.
      */
-    public static void pack(float[] x, int xOff, int xStride, int tokens, int k0, int kn,
+    public static void pack(float[] x, int xOff, int xStride, int k0, int kn,
                             float[] xt, int xtOff, int tile0, int tile1) {
         for (int j = tile0; j < tile1; j++) {
             int base = xtOff + j * kn * TOKENS;
             for (int tt = 0; tt < TOKENS; tt++) {
-                int t = j * TOKENS + tt;
-                if (t < tokens) {
-                    int src = xOff + t * xStride + k0;
-                    for (int k = 0, d = base + tt; k < kn; k++, d += TOKENS) {
-                        xt[d] = x[src + k];
-                    }
-                } else {
-                    for (int k = 0, d = base + tt; k < kn; k++, d += TOKENS) {
-                        xt[d] = 0f;
-                    }
+                int src = xOff + (j * TOKENS + tt) * xStride + k0;
+                for (int k = 0, d = base + tt; k < kn; k++, d += TOKENS) {
+                    xt[d] = x[src + k];
                 }
             }
         }
     }
 
     /**
-     * Rows {@code [r0, r1)} of the panel of columns {@code [k0, k0+kn)} times the packed panel
-     * at {@code xt[xtOff]}: {@code out[outOff + t*outStride + r]} receives (or, with {@code add}, gains)
-     * the panel's part of the dot product. {@code scratch} holds {@link #rowScratch} floats from {@code so}.
+     * Rows {@code [r0, r1)} of the panel of columns {@code [k0, k0+kn)} times the batch:
+     * {@code out[outOff + t*outStride + r]} receives (or, with {@code add}, gains) the panel's part
+     * of the dot product. The batch's {@link #packedTokens} come from the packed panel at
+     * {@code xt[xtOff]}, the others from {@code x[xOff + t*xStride + k0 ..]}. {@code scratch}
+     * holds {@link #rowScratch} floats from {@code so}.
      */
-    public static void multiply(TensorKernel kernel, WeightMatrix w, int k0, int kn, float[] xt, int xtOff, int tokens,
+    public static void multiply(TensorKernel kernel, WeightMatrix w, int k0, int kn, float[] xt, int xtOff,
+                                float[] x, int xOff, int xStride, int tokens,
                                 float[] out, int outOff, int outStride, int r0, int r1,
                                 int so, float[] scratch, boolean add) {
         MemorySegment data = w.data();
         long rowBytes = w.rowBytes();
         long colBytes = kernel.type().bytesFor(k0);
         int sums = so + BLOCK * kn;
+        int packed = packedTokens(tokens);
+        if (packed == 0) {
+            // Small batch: each group of rows is used right after its expansion, still in L1.
+            for (int r = r0; r < r1; r += DOT_ROWS) {
+                int nr = Math.min(DOT_ROWS, r1 - r);
+                for (int i = 0; i < nr; i++) {
+                    kernel.dequantize(data, (r + i) * rowBytes + colBytes, scratch, so + i * kn, kn);
+                }
+                dots(scratch, so, kn, nr, x, xOff + k0, xStride, tokens, out, outOff + r, outStride, add);
+            }
+            return;
+        }
         for (int rb = r0; rb < r1; rb += BLOCK) {
             int nb = Math.min(BLOCK, r1 - rb);
             for (int i = 0; i < nb; i++) {
                 kernel.dequantize(data, (rb + i) * rowBytes + colBytes, scratch, so + i * kn, kn);
             }
-            for (int t0 = 0; t0 < tokens; t0 += TOKENS) {
+            for (int t0 = 0; t0 < packed; t0 += TOKENS) {
                 int xb = xtOff + t0 * kn;
-                boolean half = tokens - t0 <= L;
                 for (int c = 0; c < kn; c += CHUNK) {
                     int ce = Math.min(kn, c + CHUNK);
                     for (int i = 0; i < nb; i += ROWS) {
-                        int wi = so + i * kn;
-                        int si = sums + i * TOKENS;
                         if (nb - i < ROWS) {
                             for (int j = i; j < nb; j++) {
                                 tile1x2(scratch, so + j * kn, c, ce, xt, xb, scratch, sums + j * TOKENS, c > 0);
                             }
-                        } else if (half) {
-                            tile8x1(scratch, wi, kn, c, ce, xt, xb, scratch, si, c > 0);
                         } else {
-                            tile8x2(scratch, wi, kn, c, ce, xt, xb, scratch, si, c > 0);
+                            tile8x2(scratch, so + i * kn, kn, c, ce, xt, xb, scratch, sums + i * TOKENS, c > 0);
                         }
                     }
                 }
-                store(scratch, sums, Math.min(TOKENS, tokens - t0), nb, out, outOff + t0 * outStride + rb, outStride, add);
+                store(scratch, sums, TOKENS, nb, out, outOff + t0 * outStride + rb, outStride, add);
+            }
+            if (packed < tokens) {
+                dots(scratch, so, kn, nb, x, xOff + k0 + packed * xStride, xStride, tokens - packed,
+                        out, outOff + packed * outStride + rb, outStride, add);
+            }
+        }
+    }
+
+    /**
+     * The dot-product kernel: {@code rows} expanded rows ({@code n} apart from {@code w[w0]}) times
+     * {@code tokens} unpacked inputs, four rows by four tokens at a time.
+     */
+    private static void dots(float[] w, int w0, int n, int rows, float[] x, int x0, int xs, int tokens,
+                             float[] out, int o0, int os, boolean add) {
+        for (int r = 0; r < rows; r += DOT_ROWS) {
+            int nr = Math.min(DOT_ROWS, rows - r);
+            int wr = w0 + r * n;
+            if (nr == DOT_ROWS) {
+                int t = 0;
+                for (; t + 4 <= tokens; t += 4) {
+                    tile4x4(w, wr, n, x, x0 + t * xs, xs, out, o0 + t * os + r, os, add);
+                }
+                for (; t < tokens; t++) {
+                    tile4x1(w, wr, n, x, x0 + t * xs, out, o0 + t * os + r, add);
+                }
+            } else {
+                for (int t = 0; t < tokens; t++) {
+                    for (int i = 0; i < nr; i++) {
+                        float v = VectorSupport.dot(w, wr + i * n, x, x0 + t * xs, n);
+                        int o = o0 + t * os + r + i;
+                        out[o] = add ? out[o] + v : v;
+                    }
+                }
             }
         }
     }
@@ -228,43 +296,6 @@ public final class MatmulTiles {
         a71.intoArray(sums, s0 + 7 * TOKENS + L);
     }
 
-    /** {@link #tile8x2} for a last tile of at most L tokens (the first vector only). */
-    private static void tile8x1(float[] w, int w0, int n, int k0, int k1, float[] xt, int xb,
-                                float[] sums, int s0, boolean add) {
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        int n0 = w0, n1 = w0 + n, n2 = w0 + 2 * n, n3 = w0 + 3 * n, n4 = w0 + 4 * n, n5 = w0 + 5 * n, n6 = w0 + 6 * n,
-                n7 = w0 + 7 * n;
-        for (int k = k0, xi = xb + k0 * TOKENS; k < k1; k++, xi += TOKENS) {
-            FloatVector x0 = FloatVector.fromArray(F, xt, xi);
-            a0 = FloatVector.broadcast(F, w[n0 + k]).fma(x0, a0);
-            a1 = FloatVector.broadcast(F, w[n1 + k]).fma(x0, a1);
-            a2 = FloatVector.broadcast(F, w[n2 + k]).fma(x0, a2);
-            a3 = FloatVector.broadcast(F, w[n3 + k]).fma(x0, a3);
-            a4 = FloatVector.broadcast(F, w[n4 + k]).fma(x0, a4);
-            a5 = FloatVector.broadcast(F, w[n5 + k]).fma(x0, a5);
-            a6 = FloatVector.broadcast(F, w[n6 + k]).fma(x0, a6);
-            a7 = FloatVector.broadcast(F, w[n7 + k]).fma(x0, a7);
-        }
-        if (add) {
-            a0 = a0.add(FloatVector.fromArray(F, sums, s0));
-            a1 = a1.add(FloatVector.fromArray(F, sums, s0 + TOKENS));
-            a2 = a2.add(FloatVector.fromArray(F, sums, s0 + 2 * TOKENS));
-            a3 = a3.add(FloatVector.fromArray(F, sums, s0 + 3 * TOKENS));
-            a4 = a4.add(FloatVector.fromArray(F, sums, s0 + 4 * TOKENS));
-            a5 = a5.add(FloatVector.fromArray(F, sums, s0 + 5 * TOKENS));
-            a6 = a6.add(FloatVector.fromArray(F, sums, s0 + 6 * TOKENS));
-            a7 = a7.add(FloatVector.fromArray(F, sums, s0 + 7 * TOKENS));
-        }
-        a0.intoArray(sums, s0);
-        a1.intoArray(sums, s0 + TOKENS);
-        a2.intoArray(sums, s0 + 2 * TOKENS);
-        a3.intoArray(sums, s0 + 3 * TOKENS);
-        a4.intoArray(sums, s0 + 4 * TOKENS);
-        a5.intoArray(sums, s0 + 5 * TOKENS);
-        a6.intoArray(sums, s0 + 6 * TOKENS);
-        a7.intoArray(sums, s0 + 7 * TOKENS);
-    }
-
     /** One expanded row from {@code w[w0]} times one packed tile (the rows left over after whole tiles). */
     private static void tile1x2(float[] w, int w0, int k0, int k1, float[] xt, int xb,
                                 float[] sums, int s0, boolean add) {
@@ -280,5 +311,94 @@ public final class MatmulTiles {
         }
         a0.intoArray(sums, s0);
         a1.intoArray(sums, s0 + L);
+    }
+
+    /** Four expanded rows times four tokens: 16 accumulators, 8 loads per 16 FMAs. */
+    private static void tile4x4(float[] w, int wb, int n, float[] x, int x0, int xs, float[] out, int o0, int os, boolean add) {
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        int x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
+        int k = 0;
+        for (; k <= n - L; k += L) {
+            FloatVector w0 = FloatVector.fromArray(F, w, wb + k);
+            FloatVector w1 = FloatVector.fromArray(F, w, wb + n + k);
+            FloatVector w2 = FloatVector.fromArray(F, w, wb + 2 * n + k);
+            FloatVector w3 = FloatVector.fromArray(F, w, wb + 3 * n + k);
+            FloatVector v = FloatVector.fromArray(F, x, x0 + k);
+            a00 = w0.fma(v, a00);
+            a10 = w1.fma(v, a10);
+            a20 = w2.fma(v, a20);
+            a30 = w3.fma(v, a30);
+            v = FloatVector.fromArray(F, x, x1 + k);
+            a01 = w0.fma(v, a01);
+            a11 = w1.fma(v, a11);
+            a21 = w2.fma(v, a21);
+            a31 = w3.fma(v, a31);
+            v = FloatVector.fromArray(F, x, x2 + k);
+            a02 = w0.fma(v, a02);
+            a12 = w1.fma(v, a12);
+            a22 = w2.fma(v, a22);
+            a32 = w3.fma(v, a32);
+            v = FloatVector.fromArray(F, x, x3 + k);
+            a03 = w0.fma(v, a03);
+            a13 = w1.fma(v, a13);
+            a23 = w2.fma(v, a23);
+            a33 = w3.fma(v, a33);
+        }
+        float[] s = {
+            sum(a00), sum(a10), sum(a20), sum(a30),
+            sum(a01), sum(a11), sum(a21), sum(a31),
+            sum(a02), sum(a12), sum(a22), sum(a32),
+            sum(a03), sum(a13), sum(a23), sum(a33)};
+        for (; k < n; k++) {
+            for (int t = 0; t < 4; t++) {
+                float xv = x[x0 + t * xs + k];
+                for (int i = 0; i < 4; i++) {
+                    s[t * 4 + i] += w[wb + i * n + k] * xv;
+                }
+            }
+        }
+        for (int t = 0; t < 4; t++) {
+            for (int i = 0; i < 4; i++) {
+                int o = o0 + t * os + i;
+                out[o] = add ? out[o] + s[t * 4 + i] : s[t * 4 + i];
+            }
+        }
+    }
+
+    private static void tile4x1(float[] w, int wb, int n, float[] x, int x0, float[] out, int o0, boolean add) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int k = 0;
+        for (; k <= n - L; k += L) {
+            FloatVector v = FloatVector.fromArray(F, x, x0 + k);
+            a0 = FloatVector.fromArray(F, w, wb + k).fma(v, a0);
+            a1 = FloatVector.fromArray(F, w, wb + n + k).fma(v, a1);
+            a2 = FloatVector.fromArray(F, w, wb + 2 * n + k).fma(v, a2);
+            a3 = FloatVector.fromArray(F, w, wb + 3 * n + k).fma(v, a3);
+        }
+        float s0 = sum(a0), s1 = sum(a1), s2 = sum(a2), s3 = sum(a3);
+        for (; k < n; k++) {
+            float xv = x[x0 + k];
+            s0 += w[wb + k] * xv;
+            s1 += w[wb + n + k] * xv;
+            s2 += w[wb + 2 * n + k] * xv;
+            s3 += w[wb + 3 * n + k] * xv;
+        }
+        if (add) {
+            s0 += out[o0];
+            s1 += out[o0 + 1];
+            s2 += out[o0 + 2];
+            s3 += out[o0 + 3];
+        }
+        out[o0] = s0;
+        out[o0 + 1] = s1;
+        out[o0 + 2] = s2;
+        out[o0 + 3] = s3;
+    }
+
+    private static float sum(FloatVector v) {
+        return v.reduceLanes(VectorOperators.ADD);
     }
 }

@@ -49,11 +49,12 @@ public abstract class TensorKernel {
         int n = w.columns();
         int panel = MatmulTiles.panelWidth(n, tokens);
         int rowsOff = MatmulTiles.packedSize(n, tokens);
+        int tiles = MatmulTiles.tokenTiles(tokens);
         for (int k0 = 0; k0 < n; k0 += panel) {
             int kn = Math.min(panel, n - k0);
-            MatmulTiles.pack(x, xOff, xStride, tokens, k0, kn, scratch, 0, 0, MatmulTiles.tokenTiles(tokens));
-            MatmulTiles.multiply(this, w, k0, kn, scratch, 0, tokens, out, outOff, outStride, r0, r1,
-                    rowsOff, scratch, k0 > 0);
+            MatmulTiles.pack(x, xOff, xStride, k0, kn, scratch, 0, 0, tiles);
+            MatmulTiles.multiply(this, w, k0, kn, scratch, 0, x, xOff, xStride, tokens, out, outOff, outStride,
+                    r0, r1, rowsOff, scratch, k0 > 0);
         }
     }
 

@@ -21,12 +21,16 @@ class KernelTest {
         check(type, 512 + (type.blockSize() == 1 ? 8 : 0), 7, 6);
     }
 
-    /** Whole and partial blocks and tiles: 75 rows = a block of 64 + a tile of 8 + 3, 37 tokens = whole and half tiles. */
+    /**
+     * Whole and partial blocks and tiles of the packed kernel (75 rows = a block of 64 + a tile of 8 + 3;
+     * 70 tokens = two tiles of 32 + 6 by dot products), exact tiles, and a batch too small to pack.
+     */
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F32", "F16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     void matmulOverWholeAndPartialTiles(GgmlType type) {
-        check(type, 256 + (type.blockSize() == 1 ? 8 : 0), 75, 37);
-        check(type, 256, 8, 20);
+        check(type, 256 + (type.blockSize() == 1 ? 8 : 0), 75, 70);
+        check(type, 256, 8, 64);
+        check(type, 256, 9, 37);
     }
 
     /** A batch so large that the column panel shrinks to keep the packed input small. */
