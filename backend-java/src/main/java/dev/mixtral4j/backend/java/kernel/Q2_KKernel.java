@@ -88,4 +88,44 @@ public final class Q2_KKernel extends ChunkedKernel {
         }
         return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
     }
+
+    // The decode path's scheme, storing each expanded run instead of multiplying it in.
+    @Override
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        if (!WIDE) {
+            chunkedDequantize(src, offset, dst, dstOff, n);
+            return;
+        }
+        checkBlocks(n);
+        float[] sm = new float[32];
+        int groups = n / 64;
+        for (int g = 0; g < groups; g++) {
+            long o = offset + 84L * (g >> 2);
+            if ((g & 3) == 0) {
+                IntVector sc = (IntVector) ByteVector.fromMemorySegment(B, src, o, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0);
+                ((FloatVector) sc.and(0xF).convertShape(VectorOperators.I2F, F, 0))
+                        .mul(Float.float16ToFloat(src.get(VectorSupport.HALF, o + 80))).intoArray(sm, 0);
+                ((FloatVector) sc.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
+                        .mul(-Float.float16ToFloat(src.get(VectorSupport.HALF, o + 82))).intoArray(sm, 16);
+            }
+            int h = (g >> 1) & 1;
+            int j = 2 * (g & 1);
+            long q = o + 16 + 32 * h;
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, src, q, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, src, q + 16, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0);
+            int is = 8 * h + 2 * j;
+            int y = dstOff + 256 * (g >> 2) + 128 * h + 32 * j;
+            ((FloatVector) q0.lanewise(VectorOperators.LSHR, 2 * j).and(3).convertShape(VectorOperators.I2F, F, 0))
+                    .fma(sm[is], sm[16 + is]).intoArray(dst, y);
+            ((FloatVector) q1.lanewise(VectorOperators.LSHR, 2 * j).and(3).convertShape(VectorOperators.I2F, F, 0))
+                    .fma(sm[is + 1], sm[17 + is]).intoArray(dst, y + 16);
+            ((FloatVector) q0.lanewise(VectorOperators.LSHR, 2 * j + 2).and(3).convertShape(VectorOperators.I2F, F, 0))
+                    .fma(sm[is + 2], sm[18 + is]).intoArray(dst, y + 32);
+            ((FloatVector) q1.lanewise(VectorOperators.LSHR, 2 * j + 2).and(3).convertShape(VectorOperators.I2F, F, 0))
+                    .fma(sm[is + 3], sm[19 + is]).intoArray(dst, y + 48);
+        }
+    }
 }

@@ -54,7 +54,7 @@ public final class Q3_KKernel extends ChunkedKernel {
 
     // Hand-scheduled 16-lane path, Q2_KKernel#dot's scheme: the 16 signed 6-bit scales of a
     // super-block are decoded by a dozen vector operations into a table of d*(scale-32) and
-    // -4*d*(scale-32); a value is ((q | hbit << 2)) * D + M, so "subtract 4 unless the high bit
+    // -4*d*(scale-32); a value is (q | hbit << 2) * D + M, so "subtract 4 unless the high bit
     // is set" costs nothing per value.
     @Override
     public float dot(MemorySegment src, long offset, float[] x, int xOff, int n) {
@@ -125,4 +125,59 @@ public final class Q3_KKernel extends ChunkedKernel {
             VectorShuffle.fromValues(I16, 10, 11, 12, 13, 10, 11, 12, 13, 10, 11, 12, 13, 10, 11, 12, 13);
     private static final IntVector SCALE_HIGH_SHIFT =
             IntVector.fromArray(I16, new int[] {0, 0, 0, 0, 2, 2, 2, 2, 4, 4, 4, 4, 6, 6, 6, 6}, 0);
+
+    // The decode path's scheme, storing each expanded run instead of multiplying it in.
+    @Override
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        if (!WIDE) {
+            chunkedDequantize(src, offset, dst, dstOff, n);
+            return;
+        }
+        checkBlocks(n);
+        float[] sm = new float[32];
+        int groups = n / 64;
+        for (int g = 0; g < groups; g++) {
+            long o = offset + 110L * (g >> 2);
+            if ((g & 3) == 0) {
+                // bytes 94..109: the 12 scale bytes (96..107) sit in lanes 2..13, all inside the block
+                IntVector b = (IntVector) ByteVector.fromMemorySegment(B, src, o + 94, LE)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0);
+                IntVector sc = b.rearrange(SCALE_LOW).lanewise(VectorOperators.LSHR, SCALE_LOW_SHIFT).and(0xF)
+                        .or(b.rearrange(SCALE_HIGH).lanewise(VectorOperators.LSHR, SCALE_HIGH_SHIFT).and(3)
+                                .lanewise(VectorOperators.LSHL, 4))
+                        .sub(32);
+                FloatVector d = ((FloatVector) sc.convertShape(VectorOperators.I2F, F, 0))
+                        .mul(Float.float16ToFloat(src.get(VectorSupport.HALF, o + 108)));
+                d.intoArray(sm, 0);
+                d.mul(-4f).intoArray(sm, 16);
+            }
+            int h = (g >> 1) & 1;
+            int j = 2 * (g & 1);
+            long q = o + 32 + 32 * h;
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, src, q, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, src, q + 16, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0);
+            // high-mask bit 4h+j of byte l, moved to bit 2 of the lane
+            int hs = 4 * h + j;
+            IntVector m0 = ((IntVector) ByteVector.fromMemorySegment(B, src, o, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0)).lanewise(VectorOperators.LSHL, 2);
+            IntVector m1 = ((IntVector) ByteVector.fromMemorySegment(B, src, o + 16, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0)).lanewise(VectorOperators.LSHL, 2);
+            int is = 8 * h + 2 * j;
+            int y = dstOff + 256 * (g >> 2) + 128 * h + 32 * j;
+            ((FloatVector) q0.lanewise(VectorOperators.LSHR, 2 * j).and(3)
+                    .or(m0.lanewise(VectorOperators.LSHR, hs).and(4)).convertShape(VectorOperators.I2F, F, 0))
+                    .fma(sm[is], sm[16 + is]).intoArray(dst, y);
+            ((FloatVector) q1.lanewise(VectorOperators.LSHR, 2 * j).and(3)
+                    .or(m1.lanewise(VectorOperators.LSHR, hs).and(4)).convertShape(VectorOperators.I2F, F, 0))
+                    .fma(sm[is + 1], sm[17 + is]).intoArray(dst, y + 16);
+            ((FloatVector) q0.lanewise(VectorOperators.LSHR, 2 * j + 2).and(3)
+                    .or(m0.lanewise(VectorOperators.LSHR, hs + 1).and(4)).convertShape(VectorOperators.I2F, F, 0))
+                    .fma(sm[is + 2], sm[18 + is]).intoArray(dst, y + 32);
+            ((FloatVector) q1.lanewise(VectorOperators.LSHR, 2 * j + 2).and(3)
+                    .or(m1.lanewise(VectorOperators.LSHR, hs + 1).and(4)).convertShape(VectorOperators.I2F, F, 0))
+                    .fma(sm[is + 3], sm[19 + is]).intoArray(dst, y + 48);
+        }
+    }
 }

@@ -93,4 +93,45 @@ public final class Q5_KKernel extends ChunkedKernel {
         }
         return acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
     }
+
+    // The decode path's scheme, storing each expanded run instead of multiplying it in.
+    @Override
+    public void dequantize(MemorySegment src, long offset, float[] dst, int dstOff, int n) {
+        if (!WIDE) {
+            chunkedDequantize(src, offset, dst, dstOff, n);
+            return;
+        }
+        checkBlocks(n);
+        float[] sm = new float[16];
+        int groups = n / 64;
+        for (int g = 0; g < groups; g++) {
+            int j = g & 3;
+            long o = offset + 176L * (g >> 2);
+            if (j == 0) {
+                KScales.decodeWide(src, o + 4, half(src, o), -half(src, o + 2), sm, 0);
+            }
+            long q = o + 48 + 32 * j;
+            int y = dstOff + 64 * g;
+            IntVector q0 = (IntVector) ByteVector.fromMemorySegment(B, src, q, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0);
+            IntVector q1 = (IntVector) ByteVector.fromMemorySegment(B, src, q + 16, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0);
+            IntVector h0 = ((IntVector) ByteVector.fromMemorySegment(B, src, o + 16, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0)).lanewise(VectorOperators.LSHR, 2 * j);
+            IntVector h1 = ((IntVector) ByteVector.fromMemorySegment(B, src, o + 32, LE)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0)).lanewise(VectorOperators.LSHR, 2 * j);
+            FloatVector dl = FloatVector.broadcast(F, sm[2 * j]);
+            FloatVector ml = FloatVector.broadcast(F, sm[8 + 2 * j]);
+            FloatVector dh = FloatVector.broadcast(F, sm[2 * j + 1]);
+            FloatVector mh = FloatVector.broadcast(F, sm[9 + 2 * j]);
+            IntVector l0 = q0.and(0xF).or(h0.lanewise(VectorOperators.LSHL, 4).and(0x10));
+            IntVector l1 = q1.and(0xF).or(h1.lanewise(VectorOperators.LSHL, 4).and(0x10));
+            IntVector u0 = q0.lanewise(VectorOperators.LSHR, 4).or(h0.lanewise(VectorOperators.LSHL, 3).and(0x10));
+            IntVector u1 = q1.lanewise(VectorOperators.LSHR, 4).or(h1.lanewise(VectorOperators.LSHL, 3).and(0x10));
+            ((FloatVector) l0.convertShape(VectorOperators.I2F, F, 0)).fma(dl, ml).intoArray(dst, y);
+            ((FloatVector) l1.convertShape(VectorOperators.I2F, F, 0)).fma(dl, ml).intoArray(dst, y + 16);
+            ((FloatVector) u0.convertShape(VectorOperators.I2F, F, 0)).fma(dh, mh).intoArray(dst, y + 32);
+            ((FloatVector) u1.convertShape(VectorOperators.I2F, F, 0)).fma(dh, mh).intoArray(dst, y + 48);
+        }
+    }
 }
