@@ -62,11 +62,15 @@ public final class KernelCpuTime {
                         k.matvec(w, x, 0, out, 0, 0, rows);
                     }
                     long c1 = cpuNanos();
-                    k.matmul(small, xs, 0, cols, tokens, outs, 0, 512, 0, 512, scratch);
+                    // one matmul is ~4 ms, a single scheduler tick of schedstat's accounting: repeat it
+                    int mmReps = 25;
+                    for (int i = 0; i < mmReps; i++) {
+                        k.matmul(small, xs, 0, cols, tokens, outs, 0, 512, 0, 512, scratch);
+                    }
                     long c2 = cpuNanos();
                     double gbs = data.byteSize() * (double) reps / (c1 - c0);
                     double gmacMv = (double) rows * cols * reps / (c1 - c0);
-                    double gmacMm = 512.0 * cols * tokens / (c2 - c1);
+                    double gmacMm = 512.0 * cols * tokens * mmReps / (c2 - c1);
                     System.out.printf("%-5s matvec %6.2f GB/s %6.2f GMAC/s per CPU-s | matmul x%d %6.2f GMAC/s%n",
                             name, gbs, gmacMv, tokens, gmacMm);
                 }
