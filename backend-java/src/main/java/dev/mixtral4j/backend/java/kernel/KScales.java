@@ -37,26 +37,6 @@ final class KScales {
         return s.get(ValueLayout.JAVA_BYTE, offset) & 0xFF;
     }
 
-    /**
-     * All eight pairs at once from three little-endian words (three reads instead of ~24):
-     * {@code out[i] = d * scale(i)}, {@code out[8+i] = dmin * min(i)}.
-     */
-    static void decode(MemorySegment s, long table, float d, float dmin, float[] out) {
-        int a0 = s.get(ValueLayout.JAVA_INT_UNALIGNED, table);
-        int a1 = s.get(ValueLayout.JAVA_INT_UNALIGNED, table + 4);
-        int a2 = s.get(ValueLayout.JAVA_INT_UNALIGNED, table + 8);
-        for (int j = 0; j < 4; j++) {
-            int sh = 8 * j;
-            int b0 = (a0 >>> sh) & 0xFF;
-            int b1 = (a1 >>> sh) & 0xFF;
-            int b2 = (a2 >>> sh) & 0xFF;
-            out[j] = d * (b0 & 63);
-            out[8 + j] = dmin * (b1 & 63);
-            out[4 + j] = d * ((b2 & 0xF) | (b0 >> 6) << 4);
-            out[12 + j] = dmin * ((b2 >> 4) | (b1 >> 6) << 4);
-        }
-    }
-
     // Lane layout of decodeWide's result: lanes 0-7 scales, 8-15 minimums. Lane L takes its low
     // bits from table byte LOW[L] (shifted right by SHIFT[L], masked by MASK[L]) and, for entries
     // 4-7, bits 4-5 from the top two bits of table byte HIGH[L].

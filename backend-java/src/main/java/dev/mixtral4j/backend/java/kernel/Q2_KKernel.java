@@ -46,6 +46,21 @@ public final class Q2_KKernel extends ChunkedKernel {
     // values (two 2-bit planes of 32 bytes), values expanded as q * (d*scale) + (-dmin*min) on
     // zero-extended int lanes, four independent accumulators, conversions written out (C2
     // stops inlining the Vector API chain past a node budget, see Q4_KKernel#dot).
+    /**
+     * The super-block at {@code o} as two float tables: {@code sm[i] = d * scale(i)} and
+     * {@code sm[16 + i] = -dmin * min(i)} for its 16 sub-blocks. A separate method on purpose:
+     * it takes and returns no vector, so it costs one call per super-block even when C2 keeps it
+     * out of line, and it keeps the callers' vector chains under the inlining budget.
+     */
+    private static void scaleTable(MemorySegment src, long o, float[] sm) {
+        IntVector sc = (IntVector) ByteVector.fromMemorySegment(B, src, o, LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0);
+        ((FloatVector) sc.and(0xF).convertShape(VectorOperators.I2F, F, 0))
+                .mul(Float.float16ToFloat(src.get(VectorSupport.HALF, o + 80))).intoArray(sm, 0);
+        ((FloatVector) sc.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
+                .mul(-Float.float16ToFloat(src.get(VectorSupport.HALF, o + 82))).intoArray(sm, 16);
+    }
+
     @Override
     public float dot(MemorySegment src, long offset, float[] x, int xOff, int n) {
         if (!WIDE) {
@@ -61,12 +76,7 @@ public final class Q2_KKernel extends ChunkedKernel {
         for (int g = 0; g < groups; g++) {
             long o = offset + 84L * (g >> 2);
             if ((g & 3) == 0) {
-                IntVector sc = (IntVector) ByteVector.fromMemorySegment(B, src, o, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0);
-                ((FloatVector) sc.and(0xF).convertShape(VectorOperators.I2F, F, 0))
-                        .mul(Float.float16ToFloat(src.get(VectorSupport.HALF, o + 80))).intoArray(sm, 0);
-                ((FloatVector) sc.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
-                        .mul(-Float.float16ToFloat(src.get(VectorSupport.HALF, o + 82))).intoArray(sm, 16);
+                scaleTable(src, o, sm);
             }
             int h = (g >> 1) & 1;
             int j = 2 * (g & 1);
@@ -102,12 +112,7 @@ public final class Q2_KKernel extends ChunkedKernel {
         for (int g = 0; g < groups; g++) {
             long o = offset + 84L * (g >> 2);
             if ((g & 3) == 0) {
-                IntVector sc = (IntVector) ByteVector.fromMemorySegment(B, src, o, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0);
-                ((FloatVector) sc.and(0xF).convertShape(VectorOperators.I2F, F, 0))
-                        .mul(Float.float16ToFloat(src.get(VectorSupport.HALF, o + 80))).intoArray(sm, 0);
-                ((FloatVector) sc.lanewise(VectorOperators.LSHR, 4).convertShape(VectorOperators.I2F, F, 0))
-                        .mul(-Float.float16ToFloat(src.get(VectorSupport.HALF, o + 82))).intoArray(sm, 16);
+                scaleTable(src, o, sm);
             }
             int h = (g >> 1) & 1;
             int j = 2 * (g & 1);

@@ -56,6 +56,27 @@ public final class Q3_KKernel extends ChunkedKernel {
     // super-block are decoded by a dozen vector operations into a table of d*(scale-32) and
     // -4*d*(scale-32); a value is (q | hbit << 2) * D + M, so "subtract 4 unless the high bit
     // is set" costs nothing per value.
+    /**
+     * The super-block at {@code o} as two float tables: {@code sm[i] = d * (scale(i) - 32)} and
+     * {@code sm[16 + i] = -4 * sm[i]} (the offset of the 3-bit values) for its 16 sub-blocks. A
+     * separate method on purpose: it takes and returns no vector, so it costs one call per
+     * super-block even when C2 keeps it out of line, and it keeps the callers' vector chains
+     * under the inlining budget.
+     */
+    private static void scaleTable(MemorySegment src, long o, float[] sm) {
+        // bytes 94..109: the 12 scale bytes (96..107) sit in lanes 2..13, all inside the block
+        IntVector b = (IntVector) ByteVector.fromMemorySegment(B, src, o + 94, LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0);
+        IntVector sc = b.rearrange(SCALE_LOW).lanewise(VectorOperators.LSHR, SCALE_LOW_SHIFT).and(0xF)
+                .or(b.rearrange(SCALE_HIGH).lanewise(VectorOperators.LSHR, SCALE_HIGH_SHIFT).and(3)
+                        .lanewise(VectorOperators.LSHL, 4))
+                .sub(32);
+        FloatVector d = ((FloatVector) sc.convertShape(VectorOperators.I2F, F, 0))
+                .mul(Float.float16ToFloat(src.get(VectorSupport.HALF, o + 108)));
+        d.intoArray(sm, 0);
+        d.mul(-4f).intoArray(sm, 16);
+    }
+
     @Override
     public float dot(MemorySegment src, long offset, float[] x, int xOff, int n) {
         if (!WIDE) {
@@ -71,17 +92,7 @@ public final class Q3_KKernel extends ChunkedKernel {
         for (int g = 0; g < groups; g++) {
             long o = offset + 110L * (g >> 2);
             if ((g & 3) == 0) {
-                // bytes 94..109: the 12 scale bytes (96..107) sit in lanes 2..13, all inside the block
-                IntVector b = (IntVector) ByteVector.fromMemorySegment(B, src, o + 94, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0);
-                IntVector sc = b.rearrange(SCALE_LOW).lanewise(VectorOperators.LSHR, SCALE_LOW_SHIFT).and(0xF)
-                        .or(b.rearrange(SCALE_HIGH).lanewise(VectorOperators.LSHR, SCALE_HIGH_SHIFT).and(3)
-                                .lanewise(VectorOperators.LSHL, 4))
-                        .sub(32);
-                FloatVector d = ((FloatVector) sc.convertShape(VectorOperators.I2F, F, 0))
-                        .mul(Float.float16ToFloat(src.get(VectorSupport.HALF, o + 108)));
-                d.intoArray(sm, 0);
-                d.mul(-4f).intoArray(sm, 16);
+                scaleTable(src, o, sm);
             }
             int h = (g >> 1) & 1;
             int j = 2 * (g & 1);
@@ -139,17 +150,7 @@ public final class Q3_KKernel extends ChunkedKernel {
         for (int g = 0; g < groups; g++) {
             long o = offset + 110L * (g >> 2);
             if ((g & 3) == 0) {
-                // bytes 94..109: the 12 scale bytes (96..107) sit in lanes 2..13, all inside the block
-                IntVector b = (IntVector) ByteVector.fromMemorySegment(B, src, o + 94, LE)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, VectorSupport.I, 0);
-                IntVector sc = b.rearrange(SCALE_LOW).lanewise(VectorOperators.LSHR, SCALE_LOW_SHIFT).and(0xF)
-                        .or(b.rearrange(SCALE_HIGH).lanewise(VectorOperators.LSHR, SCALE_HIGH_SHIFT).and(3)
-                                .lanewise(VectorOperators.LSHL, 4))
-                        .sub(32);
-                FloatVector d = ((FloatVector) sc.convertShape(VectorOperators.I2F, F, 0))
-                        .mul(Float.float16ToFloat(src.get(VectorSupport.HALF, o + 108)));
-                d.intoArray(sm, 0);
-                d.mul(-4f).intoArray(sm, 16);
+                scaleTable(src, o, sm);
             }
             int h = (g >> 1) & 1;
             int j = 2 * (g & 1);

@@ -7,24 +7,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The vector and word-wise decoders of the Q4_K/Q5_K scale table against the byte-wise definition. */
+/** The vector decoder of the Q4_K/Q5_K scale table against the byte-wise definition. */
 class KScalesTest {
-
-    @Test
-    void wordwiseDecodeMatchesTheBytewiseDefinition() {
-        Random rnd = new Random(5);
-        for (int trial = 0; trial < 200; trial++) {
-            MemorySegment table = randomTable(rnd);
-            float d = (float) rnd.nextGaussian();
-            float dmin = (float) rnd.nextGaussian();
-            float[] out = new float[16];
-            KScales.decode(table, 0, d, dmin, out);
-            for (int i = 0; i < 8; i++) {
-                assertEquals(d * KScales.scale(table, 0, i), out[i], "scale " + i);
-                assertEquals(dmin * KScales.min(table, 0, i), out[8 + i], "min " + i);
-            }
-        }
-    }
 
     @Test
     void vectorDecodeMatchesTheBytewiseDefinition() {
