@@ -13,9 +13,6 @@ import java.lang.foreign.MemorySegment;
  * is reused by every token of the batch (the prefill path, compute-bound).
  */
 public abstract class TensorKernel {
-    /** Rows expanded at once by {@link #matmul}: callers that split rows over threads split in multiples of this. */
-    public static final int ROWS = MatmulTiles.ROWS;
-
     public abstract GgmlType type();
 
     /** Expands {@code n} values (a whole number of blocks) stored from byte {@code offset}. */
