@@ -24,7 +24,7 @@ export JAVA_HOME="$java_home" PATH="$java_home/bin:$PATH"
 if [ "${MIXTRAL4J_NO_BUILD:-}" != "1" ]; then
   echo "building samples and backend-cuda (tests compiled, not run)..."
   (cd "$root" && ./mvnw -q -B -DskipTests package dependency:build-classpath \
-      -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt -pl samples,backend-cuda -am)
+      -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt -pl samples/cli,backend-cuda -am)
 fi
 
 cp_file="$root/backend-cuda/target/test-classpath.txt"
@@ -46,7 +46,7 @@ copy_jar() { # $1 = jar or classes directory
   fi
 }
 
-for j in "$root"/samples/target/mixtral4j-samples-*.jar "$root"/samples/target/lib/*.jar; do
+for j in "$root"/samples/cli/target/mixtral4j-samples-cli-*.jar "$root"/samples/cli/target/lib/*.jar; do
   case "$j" in *-sources.jar|*-tests.jar|*-javadoc.jar) continue;; esac
   copy_jar "$j"
 done
