@@ -16,7 +16,8 @@ public interface Tokenizer {
     boolean isEndOfGeneration(int token);
 
     /**
-     * Encodes text.
+     * Encodes text. Text that is not well-formed UTF-16 is encoded as if each unpaired surrogate
+     * were U+FFFD (the replacement character): every implementation gives the same ids for it.
      *
      * @param addBos       prepend the BOS token
      * @param parseSpecial turn the text of control tokens (e.g. "[INST]") into their ids; leave

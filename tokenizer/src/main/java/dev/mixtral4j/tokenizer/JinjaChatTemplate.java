@@ -3,10 +3,18 @@ package dev.mixtral4j.tokenizer;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.el.JinjavaProcessors;
+import com.hubspot.jinjava.interpret.CollectionTooBigException;
+import com.hubspot.jinjava.interpret.Context;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.interpret.MacroTagCycleException;
+import com.hubspot.jinjava.interpret.OutputTooBigException;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.tree.Node;
 import dev.mixtral4j.Message;
+import dev.mixtral4j.tokenizer.ChatTemplateException.Reason;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -16,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A Hugging Face chat template (the Jinja text of GGUF {@code tokenizer.chat_template})
@@ -23,20 +32,51 @@ import java.util.Objects;
  * (maps with {@code role} and {@code content}), {@code bos_token}, {@code eos_token},
  * {@code add_generation_prompt}, the functions {@code raise_exception} and
  * {@code strftime_now}, and {@code trim_blocks}/{@code lstrip_blocks} on.
+ *
+ * <p>The template is untrusted input (it comes from the model file) and runs sandboxed: it
+ * cannot load anything ({@code include}, {@code import}, {@code from}, {@code extends} fail),
+ * Jinjava's {@code render} and {@code fromyaml} filters are off, and every rendering is bounded
+ * by {@link ChatTemplateLimits}: output and string size, list and map size, block and bracket
+ * nesting, macro recursion and wall-clock time. Any error the template makes, even one Jinjava
+ * would only warn about (a macro cut off at the recursion limit renders as ""), ends the
+ * rendering with a {@link ChatTemplateException}; a conversation the template rejects with
+ * {@code raise_exception} ends it with an {@link IllegalArgumentException}.
  */
 public final class JinjaChatTemplate implements ChatFormatter {
     private static final String RAISED = "mixtral4j-raise:";
+    /** Jinja filters Jinjava adds that a chat template has no use for: nested rendering, YAML parsing. */
+    private static final Set<String> DISABLED_FILTERS = Set.of("render", "fromyaml");
 
     private final String template;
     private final String bos;
     private final String eos;
+    private final ChatTemplateLimits limits;
     private final Jinjava jinjava;
+    /** Set once the template's nesting has been checked (on the first rendering). */
+    private volatile boolean nestingChecked;
 
     public JinjaChatTemplate(String template, String bosToken, String eosToken) {
+        this(template, bosToken, eosToken, ChatTemplateLimits.DEFAULT);
+    }
+
+    public JinjaChatTemplate(String template, String bosToken, String eosToken, ChatTemplateLimits limits) {
         this.template = Objects.requireNonNull(template, "template");
         this.bos = bosToken;
         this.eos = eosToken;
-        JinjavaConfig config = JinjavaConfig.newBuilder()
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.jinjava = new Jinjava(config(limits.maxOutputChars()));
+        jinjava.setResourceLocator((name, charset, interpreter) -> {
+            throw new ChatTemplateException(Reason.RESOURCE_LOADING,
+                    "the chat template tried to load '" + name + "': chat templates may not load resources");
+        });
+        jinjava.getGlobalContext().registerFunction(
+                new ELFunctionDefinition("", "raise_exception", JinjaChatTemplate.class, "raiseException", String.class));
+        jinjava.getGlobalContext().registerFunction(
+                new ELFunctionDefinition("", "strftime_now", JinjaChatTemplate.class, "strftimeNow", String.class));
+    }
+
+    private JinjavaConfig config(long maxChars) {
+        return JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
                 .withFailOnUnknownTokens(false)
@@ -50,45 +90,111 @@ public final class JinjaChatTemplate implements ChatFormatter {
                         .withUsePyishObjectMapper(true)
                         .withKeepNullableLoopValues(true)
                         .build())
+                .withMaxOutputSize(maxChars)
+                .withMaxStringLength(maxChars)
+                .withMaxListSize(limits.maxCollectionSize())
+                .withMaxMapSize(limits.maxCollectionSize())
+                .withRangeLimit(limits.maxCollectionSize())
+                // Jinja allows recursive macros (templates use them to print JSON schemas);
+                // Jinjava would refuse them outright, but only with a warning and "" as output.
+                .withEnableRecursiveMacroCalls(true)
+                .withMaxMacroRecursionDepth(limits.maxMacroRecursionDepth())
+                .withDisabled(Map.of(Context.Library.FILTER, DISABLED_FILTERS))
+                .withProcessors(JinjavaProcessors.newBuilder()
+                        .withNodePreProcessor((node, interpreter) -> BoundedRendering.checkpoint())
+                        .build())
                 .build();
-        this.jinjava = new Jinjava(config);
-        jinjava.getGlobalContext().registerFunction(
-                new ELFunctionDefinition("", "raise_exception", JinjaChatTemplate.class, "raiseException", String.class));
-        jinjava.getGlobalContext().registerFunction(
-                new ELFunctionDefinition("", "strftime_now", JinjaChatTemplate.class, "strftimeNow", String.class));
     }
 
     public String template() {
         return template;
     }
 
+    public ChatTemplateLimits limits() {
+        return limits;
+    }
+
     @Override
     public String render(List<Message> messages, boolean addGenerationPrompt) {
         List<Map<String, Object>> list = new ArrayList<>();
+        long contentChars = 0;
         for (Message m : messages) {
             Map<String, Object> map = new LinkedHashMap<>();
             map.put("role", m.role().name().toLowerCase(Locale.ROOT));
             map.put("content", m.content());
             list.add(map);
+            contentChars += m.content().length();
         }
         Map<String, Object> bindings = new HashMap<>();
         bindings.put("messages", list);
         bindings.put("bos_token", bos);
         bindings.put("eos_token", eos);
         bindings.put("add_generation_prompt", addGenerationPrompt);
-        RenderResult result = jinjava.renderForResult(template, bindings);
+        long maxChars = Math.min(Integer.MAX_VALUE - 8L, limits.maxOutputChars() + 2 * contentChars);
+        return BoundedRendering.run(() -> renderHere(bindings, maxChars), limits.maxRenderTime());
+    }
+
+    private String renderHere(Map<String, Object> bindings, long maxChars) {
+        if (!nestingChecked) {
+            checkNesting();
+            nestingChecked = true;
+        }
+        RenderResult result = jinjava.renderForResult(template, bindings, config(maxChars));
         for (TemplateError e : result.getErrors()) {
             String raised = raisedMessage(e);
             if (raised != null) {
                 throw new IllegalArgumentException("the chat template rejected the conversation: " + raised);
             }
         }
-        for (TemplateError e : result.getErrors()) {
-            if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
-                throw new IllegalStateException("the chat template failed at line " + e.getLineno() + ": " + e.getMessage());
-            }
+        if (!result.getErrors().isEmpty()) {
+            throw toException(result.getErrors().getFirst(), maxChars);
+        }
+        if (result.getOutput().length() > maxChars) {
+            throw outputTooBig(maxChars, null);
         }
         return result.getOutput();
+    }
+
+    private void checkNesting() {
+        JinjavaInterpreter interpreter = jinjava.newInterpreter();
+        JinjavaInterpreter.pushCurrent(interpreter);
+        try {
+            Node root = interpreter.parse(template);
+            TemplateNesting.check(root, limits.maxNestingDepth());
+        } finally {
+            JinjavaInterpreter.popCurrent();
+        }
+    }
+
+    private ChatTemplateException toException(TemplateError e, long maxChars) {
+        for (Throwable t = e.getException(); t != null; t = t.getCause()) {
+            if (t instanceof ChatTemplateException c) {
+                return new ChatTemplateException(c.reason(), c.getMessage(), c);
+            }
+            if (t instanceof OutputTooBigException) {
+                return outputTooBig(maxChars, t);
+            }
+            if (t instanceof CollectionTooBigException) {
+                return new ChatTemplateException(Reason.COLLECTION_SIZE, "the chat template built a list or map past its limit of "
+                        + limits.maxCollectionSize() + " entries (line " + e.getLineno() + ")", t);
+            }
+            if (t instanceof MacroTagCycleException) {
+                return new ChatTemplateException(Reason.MACRO_RECURSION, "the chat template's macro recursion passed its limit of "
+                        + limits.maxMacroRecursionDepth() + " calls: " + e.getMessage() + " (line " + e.getLineno() + ")", t);
+            }
+        }
+        return switch (e.getReason()) {
+            case OUTPUT_TOO_BIG -> outputTooBig(maxChars, e.getException());
+            case COLLECTION_TOO_BIG -> new ChatTemplateException(Reason.COLLECTION_SIZE, "the chat template built a list or map past its limit of "
+                    + limits.maxCollectionSize() + " entries (line " + e.getLineno() + ")", e.getException());
+            default -> new ChatTemplateException(Reason.TEMPLATE_ERROR,
+                    "the chat template failed at line " + e.getLineno() + ": " + e.getMessage(), e.getException());
+        };
+    }
+
+    private ChatTemplateException outputTooBig(long maxChars, Throwable cause) {
+        return new ChatTemplateException(Reason.OUTPUT_SIZE, "the chat template's output or a string it built passed its limit of "
+                + maxChars + " characters (" + limits.maxOutputChars() + " plus twice the conversation's)", cause);
     }
 
     private static String raisedMessage(TemplateError e) {

@@ -93,7 +93,7 @@ final class LlamaCppTokenizer implements Tokenizer, AutoCloseable {
     @Override
     public int[] encode(String text, boolean addBos, boolean parseSpecial) {
         checkOpen();
-        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        byte[] utf8 = wellFormed(text).getBytes(StandardCharsets.UTF_8);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment in = arena.allocate(Math.max(1, utf8.length));
             MemorySegment.copy(utf8, 0, in, ValueLayout.JAVA_BYTE, 0, utf8.length);
@@ -191,6 +191,31 @@ final class LlamaCppTokenizer implements Tokenizer, AutoCloseable {
         };
     }
 
+    /**
+     * The text with each unpaired surrogate replaced by U+FFFD, as the {@link Tokenizer} contract
+     * asks: Java's UTF-8 encoder would write '?' for it, and the spm tokenizer encodes U+FFFD.
+     */
+    static String wellFormed(String text) {
+        int n = text.length();
+        int i = 0;
+        while (i < n && !Character.isSurrogate(text.charAt(i))) {
+            i++;
+        }
+        if (i == n) {
+            return text;
+        }
+        StringBuilder sb = new StringBuilder(n).append(text, 0, i);
+        for (; i < n; i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
+                sb.append(c).append(text.charAt(++i));
+            } else {
+                sb.append(Character.isSurrogate(c) ? '\uFFFD' : c);
+            }
+        }
+        return sb.toString();
+    }
+
     @Override
     public String applyChatTemplate(List<Message> messages, boolean addGenerationPrompt) {
         checkOpen();
@@ -201,8 +226,9 @@ final class LlamaCppTokenizer implements Tokenizer, AutoCloseable {
                 Message m = messages.get(i);
                 MemorySegment msg = llama_chat_message.asSlice(chat, i);
                 llama_chat_message.role(msg, arena.allocateFrom(m.role().name().toLowerCase(Locale.ROOT)));
-                llama_chat_message.content(msg, arena.allocateFrom(m.content()));
-                textBytes += m.content().getBytes(StandardCharsets.UTF_8).length;
+                String content = wellFormed(m.content());
+                llama_chat_message.content(msg, arena.allocateFrom(content));
+                textBytes += content.getBytes(StandardCharsets.UTF_8).length;
             }
             MemorySegment tmpl = arena.allocateFrom(chatTemplate != null ? chatTemplate : DEFAULT_TEMPLATE);
             int capacity = (int) Math.min(Integer.MAX_VALUE - 8, 2 * textBytes + 256);

@@ -2,6 +2,7 @@ package dev.mixtral4j.backend.llamacpp;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -118,6 +119,21 @@ class LlamaCppTokenizerTest {
         sb.append(decoder.flush());
         assertEquals(text, sb.toString());
         assertEquals(text, tokenizer.decode(ids));
+    }
+
+    @Test
+    void unpairedSurrogatesEncodeAsReplacementCharacter() {
+        // Java's UTF-8 encoder alone would turn them into '?'
+        int[] replacement = tokenizer.encode("a\uFFFDb", false, false);
+        assertArrayEquals(replacement, tokenizer.encode("a\uD800b", false, false));
+        assertArrayEquals(replacement, tokenizer.encode("a\uDC00b", false, false));
+        assertArrayEquals(tokenizer.encode("\uFFFD\uFFFD", false, false), tokenizer.encode("\uDC00\uD800", false, false));
+        assertArrayEquals(tokenizer.encode("\uFFFD", false, false), tokenizer.encode("\uD83D", false, false));
+        assertFalse(Arrays.equals(tokenizer.encode("a?b", false, false), replacement));
+        // a well-formed pair stays one character
+        assertEquals("a\uD83D\uDE00b", tokenizer.decode(tokenizer.encode("a\uD83D\uDE00b", false, false)));
+        assertEquals("x", LlamaCppTokenizer.wellFormed("x"));
+        assertEquals("\uFFFDa\uD83D\uDE00\uFFFD", LlamaCppTokenizer.wellFormed("\uDE00a\uD83D\uDE00\uD83D"));
     }
 
     @Test

@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The tokenizer module's "spm" and llama.cpp's own tokenizer ("llamacpp"), both through
  * ServiceLoader, agree on llama.cpp's SPM test texts: on the test vocabulary
- * (ggml-vocab-llama-spm.gguf) and on Mixtral's real vocabulary (shared/vocab).
+ * (ggml-vocab-llama-spm.gguf) and on Mixtral's real vocabulary (shared/vocab). Also on text
+ * that is not well-formed UTF-16: the Tokenizer contract encodes an unpaired surrogate as U+FFFD.
  */
 class SpmAndLlamaCppTokenizersAgreeTest {
 
@@ -55,6 +56,16 @@ class SpmAndLlamaCppTokenizersAgreeTest {
         return texts;
     }
 
+    /** Unpaired high and low surrogates, alone, at either end, reversed, next to a real pair. */
+    private static final List<String> LONE_SURROGATES = List.of("a\uD800b", "a\uDC00b", "\uD83D", "x\uDE00",
+            "\uDC00\uD800", "Hello \uD83D world", "\uD83D\uDE00\uDE00 ok", "\uD800\uD800\uD800");
+
+    private static String escaped(String text) {
+        StringBuilder sb = new StringBuilder("<");
+        text.chars().forEach(c -> sb.append(c < 0x7F ? String.valueOf((char) c) : String.format("\\u%04X", c)));
+        return sb.append('>').toString();
+    }
+
     private static Tokenizer tokenizer(String id, ModelFile file) {
         TokenizerProvider p = ServiceLoader.load(TokenizerProvider.class).stream().map(ServiceLoader.Provider::get)
                 .filter(x -> x.id().equals(id)).findFirst().orElse(null);
@@ -78,6 +89,13 @@ class SpmAndLlamaCppTokenizersAgreeTest {
                 int[] ids = spm.encode(text, true, false);
                 assertArrayEquals(ids, llama.encode(text, true, false), () -> which + ": <" + text + ">");
                 assertEquals(spm.decode(ids), llama.decode(ids), () -> which + " decode: <" + text + ">");
+            }
+            for (String text : LONE_SURROGATES) {
+                int[] ids = spm.encode(text, true, false);
+                assertArrayEquals(ids, llama.encode(text, true, false), () -> which + ": " + escaped(text));
+                assertArrayEquals(ids, spm.encode(text.replaceAll("\\p{Cs}", "\uFFFD"), true, false),
+                        () -> which + ": surrogates as U+FFFD " + escaped(text));
+                assertEquals(spm.decode(ids), llama.decode(ids), () -> which + " decode: " + escaped(text));
             }
             for (int id = 0; id < spm.vocabSize(); id += 97) {
                 assertEquals(spm.piece(id), llama.piece(id), which + " piece " + id);
