@@ -47,11 +47,16 @@ public final class JinjaChatTemplate implements ChatFormatter {
     /** Jinja filters Jinjava adds that a chat template has no use for: nested rendering, YAML parsing. */
     private static final Set<String> DISABLED_FILTERS = Set.of("render", "fromyaml");
 
+    /**
+     * One engine for all templates: its functions and its refusing resource locator are the same
+     * for every template, and each rendering passes its own configuration (its limits).
+     */
+    private static final Jinjava JINJAVA = newJinjava();
+
     private final String template;
     private final String bos;
     private final String eos;
     private final ChatTemplateLimits limits;
-    private final Jinjava jinjava;
     /** Set once the template's nesting has been checked (on the first rendering). */
     private volatile boolean nestingChecked;
 
@@ -64,7 +69,10 @@ public final class JinjaChatTemplate implements ChatFormatter {
         this.bos = bosToken;
         this.eos = eosToken;
         this.limits = Objects.requireNonNull(limits, "limits");
-        this.jinjava = new Jinjava(config(limits.maxOutputChars()));
+    }
+
+    private static Jinjava newJinjava() {
+        Jinjava jinjava = new Jinjava(config(ChatTemplateLimits.DEFAULT, ChatTemplateLimits.DEFAULT.maxOutputChars()));
         jinjava.setResourceLocator((name, charset, interpreter) -> {
             throw new ChatTemplateException(Reason.RESOURCE_LOADING,
                     "the chat template tried to load '" + name + "': chat templates may not load resources");
@@ -73,9 +81,10 @@ public final class JinjaChatTemplate implements ChatFormatter {
                 new ELFunctionDefinition("", "raise_exception", JinjaChatTemplate.class, "raiseException", String.class));
         jinjava.getGlobalContext().registerFunction(
                 new ELFunctionDefinition("", "strftime_now", JinjaChatTemplate.class, "strftimeNow", String.class));
+        return jinjava;
     }
 
-    private JinjavaConfig config(long maxChars) {
+    private static JinjavaConfig config(ChatTemplateLimits limits, long maxChars) {
         return JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
@@ -139,7 +148,7 @@ public final class JinjaChatTemplate implements ChatFormatter {
             checkNesting();
             nestingChecked = true;
         }
-        RenderResult result = jinjava.renderForResult(template, bindings, config(maxChars));
+        RenderResult result = JINJAVA.renderForResult(template, bindings, config(limits, maxChars));
         for (TemplateError e : result.getErrors()) {
             String raised = raisedMessage(e);
             if (raised != null) {
@@ -156,14 +165,19 @@ public final class JinjaChatTemplate implements ChatFormatter {
     }
 
     private void checkNesting() {
-        JinjavaInterpreter interpreter = jinjava.newInterpreter();
+        JinjavaInterpreter interpreter = new JinjavaInterpreter(JINJAVA, JINJAVA.getGlobalContextCopy(),
+                config(limits, limits.maxOutputChars()));
         JinjavaInterpreter.pushCurrent(interpreter);
+        Node root;
         try {
-            Node root = interpreter.parse(template);
-            TemplateNesting.check(root, limits.maxNestingDepth());
+            root = interpreter.parse(template);
+        } catch (RuntimeException e) {
+            // the parser throws for some malformed tags ("{%}") instead of recording an error
+            throw new ChatTemplateException(Reason.TEMPLATE_ERROR, "the chat template does not parse: " + e.getMessage(), e);
         } finally {
             JinjavaInterpreter.popCurrent();
         }
+        TemplateNesting.check(root, limits.maxNestingDepth());
     }
 
     private ChatTemplateException toException(TemplateError e, long maxChars) {
