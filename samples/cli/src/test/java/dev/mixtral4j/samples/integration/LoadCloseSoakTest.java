@@ -34,15 +34,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class LoadCloseSoakTest {
     private static final int WARMUP = 20;
-    private static final int CYCLES = 200;
+    /** 200 as the issue asks; a smaller count (-Dmixtral4j.soak.cycles) only to time a run. */
+    private static final int CYCLES = Integer.getInteger("mixtral4j.soak.cycles", 200);
     /** One leaked descriptor, mapping or thread per cycle would exceed these 10-fold or more. */
     private static final int FD_TOLERANCE = 8;
     private static final int MAPPING_TOLERANCE = 20;
     private static final int THREAD_TOLERANCE = 4;
     /**
-     * The model is ~5 MB and one llama.cpp context (KV cache and compute buffers) more: a copy of
-     * either leaked per cycle is &gt;1 GB after 200 cycles. The tolerance leaves room for the heap
-     * and malloc arenas settling.
+     * One llama.cpp context (KV cache and compute buffers) is megabytes: one leaked per cycle is
+     * &gt;400 MB after 200 cycles. The tolerance leaves room for the heap and malloc arenas settling.
      */
     private static final long RSS_TOLERANCE_BYTES = 192L << 20;
 
@@ -53,9 +53,10 @@ class LoadCloseSoakTest {
     @BeforeAll
     static void writeModel() throws IOException {
         assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "needs /proc (Linux) to count descriptors and mappings");
-        model = SyntheticModel.builder().name("soak").seed(11).embeddingLength(256).heads(8).kvHeads(4)
-                .feedForwardLength(512).experts(4).expertsUsed(2).vocabSize(2000).layers(2).contextLength(512)
-                .tensorType(GgmlType.Q8_0).write(dir.resolve("soak.gguf"));
+        // Small, so that 2 x 220 cycles fit in a normal build; a leaked llama.cpp context (KV cache
+        // and compute buffers, megabytes) per cycle still shows in the resident set.
+        model = SyntheticModel.builder().name("soak").seed(11).contextLength(512).tensorType(GgmlType.Q8_0)
+                .write(dir.resolve("soak.gguf"));
     }
 
     @ParameterizedTest
@@ -65,6 +66,7 @@ class LoadCloseSoakTest {
         assumeTrue(info != null, () -> "backend " + backend + " is not on the class path");
         assumeTrue(info.available(), () -> "backend " + backend + " unavailable: " + info);
         LoadOptions options = LoadOptions.builder().backend(backend).threads(2).build();
+        long start = System.nanoTime();
         for (int i = 0; i < WARMUP; i++) {
             cycle(options);
         }
@@ -73,7 +75,8 @@ class LoadCloseSoakTest {
             cycle(options);
         }
         Snapshot after = Snapshot.take(model);
-        String report = backend + ": before " + before + ", after " + CYCLES + " cycles " + after;
+        String report = backend + ": before " + before + ", after " + CYCLES + " cycles " + after + " ("
+                + (System.nanoTime() - start) / 1_000_000 + " ms)";
         System.out.println("soak " + report);
         assertEquals(0, after.modelMappings(), () -> "the model file is still mapped: " + report);
         assertTrue(after.fds() - before.fds() <= FD_TOLERANCE, () -> "file descriptors leak: " + report);
