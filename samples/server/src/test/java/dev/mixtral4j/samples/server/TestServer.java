@@ -9,7 +9,7 @@ import dev.mixtral4j.Model;
 import dev.mixtral4j.Session;
 import dev.mixtral4j.generation.GenerationOptions;
 import dev.mixtral4j.generation.GenerationResult;
-import dev.mixtral4j.model.SyntheticModel;
+import dev.mixtral4j.tools.synthetic.SyntheticModel;
 import dev.mixtral4j.sampling.Samplers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -57,8 +57,34 @@ final class TestServer implements AutoCloseable {
         return modelFile;
     }
 
+    /**
+     * The same small model with Mistral's real 32000-token vocabulary (from ../shared/vocab), so its
+     * answers are made of real word pieces and rarely end by themselves; the synthetic vocabulary's
+     * model when that file is absent.
+     */
+    static synchronized Path realVocabularyModelFile() {
+        Path vocab = Path.of(System.getProperty("mixtral4j.shared", "../shared"), "vocab", "mistral-v1-vocab.gguf");
+        if (!Files.isRegularFile(vocab)) {
+            return modelFile();
+        }
+        try {
+            Path dir = Files.createTempDirectory("mixtral4j-server-test");
+            dir.toFile().deleteOnExit();
+            Path file = SyntheticModel.builder().name("server").seed(11).tokenizerFrom(vocab)
+                    .contextLength(TRAINED_CONTEXT).write(dir.resolve("tiny-server.gguf"));
+            file.toFile().deleteOnExit();
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static Model loadModel(int context) throws IOException {
-        return Mixtral4j.load(modelFile(), LoadOptions.builder().backend("java").threads(1).contextLength(context)
+        return loadModel(modelFile(), context);
+    }
+
+    static Model loadModel(Path file, int context) throws IOException {
+        return Mixtral4j.load(file, LoadOptions.builder().backend("java").threads(1).contextLength(context)
                 .build());
     }
 
@@ -67,7 +93,11 @@ final class TestServer implements AutoCloseable {
     }
 
     static TestServer start(int parallel, int queue, int context) throws IOException {
-        Model m = loadModel(context);
+        return start(parallel, queue, context, modelFile());
+    }
+
+    static TestServer start(int parallel, int queue, int context, Path file) throws IOException {
+        Model m = loadModel(file, context);
         try {
             return new TestServer(m, OpenAiServer.start(m, ServerOptions.defaults().withParallel(parallel)
                     .withQueue(queue)), true);
