@@ -2,9 +2,9 @@ package dev.mixtral4j.backend.java;
 
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.gguf.GgufFile;
-import dev.mixtral4j.gguf.GgufWriter;
 import dev.mixtral4j.gguf.TensorInfo;
 import dev.mixtral4j.quant.Dequantizer;
+import dev.mixtral4j.tools.gguf.GgufWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
