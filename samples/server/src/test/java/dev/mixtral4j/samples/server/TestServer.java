@@ -70,8 +70,10 @@ final class TestServer implements AutoCloseable {
         try {
             Path dir = Files.createTempDirectory("mixtral4j-server-test");
             dir.toFile().deleteOnExit();
-            Path file = SyntheticModel.builder().name("server").seed(11).tokenizerFrom(vocab)
-                    .contextLength(TRAINED_CONTEXT).write(dir.resolve("tiny-server.gguf"));
+            // Wider than the other tests' model: its answers take long enough to be stopped midway.
+            Path file = SyntheticModel.builder().name("server").seed(12).tokenizerFrom(vocab).embeddingLength(256)
+                    .heads(8).kvHeads(4).feedForwardLength(512).contextLength(TRAINED_CONTEXT)
+                    .write(dir.resolve("tiny-server.gguf"));
             file.toFile().deleteOnExit();
             return file;
         } catch (IOException e) {
