@@ -5,7 +5,10 @@
 module dev.mixtral4j.samples {
     requires dev.mixtral4j.api;
     requires dev.mixtral4j.tokenizer;
+    // demo and bench write synthetic models.
+    requires dev.mixtral4j.tools;
     requires info.picocli;
+    requires dev.mixtral4j.samples.server;
 
     uses dev.mixtral4j.spi.BackendProvider;
     uses dev.mixtral4j.spi.TokenizerProvider;

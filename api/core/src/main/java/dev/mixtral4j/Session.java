@@ -1,0 +1,230 @@
+package dev.mixtral4j;
+
+import dev.mixtral4j.generation.Generation;
+import dev.mixtral4j.generation.GenerationOptions;
+import dev.mixtral4j.generation.GenerationResult;
+import dev.mixtral4j.generation.KvSequence;
+import dev.mixtral4j.generation.TokenListener;
+import dev.mixtral4j.spi.Backend;
+import dev.mixtral4j.spi.BackendModel;
+import dev.mixtral4j.spi.BackendSession;
+import dev.mixtral4j.spi.SessionOptions;
+import dev.mixtral4j.spi.Tokenizer;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One conversation: a KV cache on a backend and the tokens in it.
+ *
+ * <p>Every prompt is the <em>whole</em> context to continue (for chat, the whole conversation):
+ * the tokens it shares at the start with what the session already holds are not computed again,
+ * so passing the previous prompt plus the reply plus a new message only costs the new part.
+ *
+ * <p>One generation runs at a time; {@link #cancel()} may be called from any thread. A session
+ * can move to another backend with {@link #transferTo(Backend)}.
+ */
+public final class Session implements AutoCloseable {
+    private final Model model;
+    private final BackendModel backendModel;
+    private final SessionOptions options;
+    private final KvSequence sequence;
+    private final AtomicReference<Generation> running = new AtomicReference<>();
+    private volatile String closedBecause;
+
+    Session(Model model, BackendModel backendModel, BackendSession session, SessionOptions options) {
+        this(model, backendModel, new KvSequence(session, options.batchSize()), options);
+    }
+
+    private Session(Model model, BackendModel backendModel, KvSequence sequence, SessionOptions options) {
+        this.model = model;
+        this.backendModel = backendModel;
+        this.sequence = sequence;
+        this.options = options;
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public Backend backend() {
+        return backendModel.backend();
+    }
+
+    public SessionOptions options() {
+        return options;
+    }
+
+    public int contextLength() {
+        return sequence.contextLength();
+    }
+
+    /** The conversation so far as token ids: prompts and generated tokens (a final stop token included). */
+    public int[] tokens() {
+        return sequence.tokens();
+    }
+
+    /**
+     * Generates from a text prompt, streaming to {@code listener}.
+     *
+     * @param prompt the whole context to continue, encoded with {@code options.addBos()} and
+     *               {@code options.parseSpecial()}
+     */
+    public GenerationResult generate(String prompt, GenerationOptions options, TokenListener listener) {
+        return stream(prompt, options).run(listener);
+    }
+
+    public GenerationResult generate(String prompt, GenerationOptions options) {
+        return generate(prompt, options, TokenListener.none());
+    }
+
+    /** Generates from token ids (no tokenizer needed; then the texts are empty). */
+    public GenerationResult generate(int[] prompt, GenerationOptions options, TokenListener listener) {
+        return stream(prompt, options).run(listener);
+    }
+
+    /**
+     * The generation as an iterator/stream, computed as it is consumed. Close it (or read it to
+     * the end) before starting another generation in this session.
+     */
+    public Generation stream(String prompt, GenerationOptions options) {
+        Tokenizer t = model.tokenizer();
+        return start(t.encode(prompt, options.addBos(), options.parseSpecial()), options, t);
+    }
+
+    public Generation stream(int[] prompt, GenerationOptions options) {
+        return start(prompt, options, model.findTokenizer().orElse(null));
+    }
+
+    /**
+     * Continues a conversation: renders {@code messages} with the tokenizer's chat template (with
+     * the assistant prompt opened), and generates the reply. Pass the whole conversation each
+     * time, the previous replies included: the part already in the KV cache is reused.
+     */
+    public GenerationResult chat(List<Message> messages, GenerationOptions options, TokenListener listener) {
+        return streamChat(messages, options).run(listener);
+    }
+
+    public GenerationResult chat(List<Message> messages, GenerationOptions options) {
+        return chat(messages, options, TokenListener.none());
+    }
+
+    public Generation streamChat(List<Message> messages, GenerationOptions options) {
+        if (messages.isEmpty()) {
+            throw new IllegalArgumentException("no messages");
+        }
+        Tokenizer t = model.tokenizer();
+        // The template is ours, not the user's: its control tokens are parsed.
+        int[] tokens = t.encode(t.applyChatTemplate(messages, true), false, true);
+        if (options.addBos() && (tokens.length == 0 || tokens[0] != t.bosId())) {
+            int[] withBos = new int[tokens.length + 1];
+            withBos[0] = t.bosId();
+            System.arraycopy(tokens, 0, withBos, 1, tokens.length);
+            tokens = withBos;
+        }
+        return start(tokens, options, t);
+    }
+
+    private Generation start(int[] prompt, GenerationOptions requested, Tokenizer tokenizer) {
+        ensureOpen();
+        GenerationOptions options = requested.resolveSamplers(model.samplers());
+        Generation[] holder = new Generation[1];
+        Generation g = new Generation(sequence, tokenizer, prompt, options, () -> running.compareAndSet(holder[0], null));
+        holder[0] = g;
+        if (!running.compareAndSet(null, g)) {
+            throw new IllegalStateException("a generation is already running in this session; read it to the end or "
+                    + "close it first");
+        }
+        return g;
+    }
+
+    /** Stops the running generation (if any) at its next step. Any thread. */
+    public void cancel() {
+        Generation g = running.get();
+        if (g != null) {
+            g.cancel();
+        }
+    }
+
+    /** Forgets the conversation and empties the KV cache. */
+    public void reset() {
+        ensureIdle();
+        sequence.keep(0);
+    }
+
+    /** {@link #transferTo(Backend)} by backend id, looked up in the model's {@link Backends}. */
+    public Session transferTo(String backendId) {
+        return transferTo(model.backends().get(backendId));
+    }
+
+    /**
+     * Moves this conversation to another backend: the model is loaded there (once per model),
+     * a session is opened, the cached tokens are computed there again, and this session is
+     * closed. The returned session continues the same conversation; under greedy decoding its
+     * next tokens are those this one would have produced, as far as the two backends agree.
+     * When anything fails this session is left as it was.
+     *
+     * @return the new session, or this one when it already runs on {@code target}
+     */
+    public Session transferTo(Backend target) {
+        ensureIdle();
+        if (target.id().equals(backend().id())) {
+            return this;
+        }
+        BackendModel targetModel = model.backendModel(target);
+        BackendSession targetSession = targetModel.newSession(options);
+        KvSequence moved;
+        try {
+            moved = sequence.replayInto(targetSession, options.batchSize());
+        } catch (RuntimeException | Error e) {
+            targetSession.close();
+            throw e;
+        }
+        Session next = model.register(new Session(model, targetModel, moved, options));
+        closedBecause = "session was transferred to backend '" + target.id() + "'; use the session transferTo returned";
+        model.unregister(this);
+        sequence.close();
+        return next;
+    }
+
+    private void ensureOpen() {
+        String why = closedBecause;
+        if (why != null) {
+            throw new IllegalStateException(why);
+        }
+    }
+
+    private void ensureIdle() {
+        ensureOpen();
+        if (running.get() != null) {
+            throw new IllegalStateException("a generation is running in this session");
+        }
+    }
+
+    void closeQuietly() {
+        closedBecause = "session closed";
+        sequence.close();
+    }
+
+    /**
+     * Cancels a running generation and frees the KV cache. Idempotent. From another thread than
+     * the generating one, waits for a forward call in flight to return first.
+     */
+    @Override
+    public void close() {
+        if (closedBecause != null) {
+            return;
+        }
+        Generation g = running.get();
+        if (g != null) {
+            g.cancel();
+        }
+        closedBecause = "session closed";
+        model.unregister(this);
+        sequence.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Session[" + backend().id() + ", " + sequence.size() + " tokens]";
+    }
+}
