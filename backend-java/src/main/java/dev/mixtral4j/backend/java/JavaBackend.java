@@ -46,7 +46,8 @@ public final class JavaBackend implements Backend {
     @Override
     public Availability supports(ModelFile model) {
         try {
-            new JavaBackendModel(this, model, LoadOptions.defaults());
+            // resolution only: no JIT warm-up for a model that is not going to run
+            new JavaBackendModel(this, model, LoadOptions.builder().option(Warmup.OPTION, "false").build());
             return Availability.yes("all tensors present with supported types and expected shapes");
         } catch (RuntimeException e) {
             return Availability.no(e.getMessage());
