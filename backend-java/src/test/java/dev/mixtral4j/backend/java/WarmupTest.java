@@ -27,8 +27,8 @@ class WarmupTest {
         Path p = SyntheticModel.builder().fileType("Q4_0").seed(77).write(dir.resolve("warm.gguf"));
         int[] prompt = {3, 1, 4, 1, 5, 9, 2, 6};
         try (ModelFile file = ModelFile.open(p);
-             BackendModel warm = new JavaBackend().load(file, LoadOptions.builder().threads(1).build());
-             BackendModel cold = new JavaBackend().load(file,
+             BackendModel warm = new JavaBackend(new JavaBackendProvider()).load(file, LoadOptions.builder().threads(1).build());
+             BackendModel cold = new JavaBackend(new JavaBackendProvider()).load(file,
                      LoadOptions.builder().threads(1).option(Warmup.OPTION, "false").build());
              BackendSession a = warm.newSession(new SessionOptions(32, GgmlType.F32, 512));
              BackendSession b = cold.newSession(new SessionOptions(32, GgmlType.F32, 512))) {
@@ -45,7 +45,7 @@ class WarmupTest {
     void anUnknownWarmupValueIsRefusedNamingTheOption() throws IOException {
         Path p = SyntheticModel.builder().fileType("Q8_0").seed(78).write(dir.resolve("opt.gguf"));
         try (ModelFile file = ModelFile.open(p)) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new JavaBackend().load(file,
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new JavaBackend(new JavaBackendProvider()).load(file,
                     LoadOptions.builder().option(Warmup.OPTION, "yes").build()));
             assertTrue(e.getMessage().contains("java.warmup=yes"), e.getMessage());
         }
