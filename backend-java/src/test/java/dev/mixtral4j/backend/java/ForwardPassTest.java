@@ -103,7 +103,7 @@ class ForwardPassTest {
                 .kvHeads(2).seed(type.ordinal()).write(dir.resolve("base-" + type + ".gguf"));
         Path p = Iq4Requantizer.requantize(f32, dir.resolve(type + ".gguf"), type);
         try (ModelFile file = ModelFile.open(p);
-             BackendModel model = new JavaBackend().load(file, LoadOptions.builder().threads(2).build());
+             BackendModel model = new JavaBackend(new JavaBackendProvider()).load(file, LoadOptions.builder().threads(2).build());
              BackendSession s = model.newSession(new SessionOptions(64, GgmlType.F32, 512))) {
             assertEquals(type, file.tensors().layers().get(0).wq().type());
             int[] toks = tokens(12, file.config().vocabSize(), 3);
