@@ -6,6 +6,7 @@ module dev.mixtral4j.samples {
     requires dev.mixtral4j.api;
     requires dev.mixtral4j.tokenizer;
     requires info.picocli;
+    requires me.tongfei.progressbar;
 
     uses dev.mixtral4j.spi.BackendProvider;
     uses dev.mixtral4j.spi.TokenizerProvider;

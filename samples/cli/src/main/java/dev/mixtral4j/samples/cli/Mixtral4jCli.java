@@ -37,7 +37,8 @@ public final class Mixtral4jCli implements Runnable {
             GenerateCommand.class,
             ChatCommand.class,
             TokenizeCommand.class,
-            BenchCommand.class);
+            BenchCommand.class,
+            PerplexityCommand.class);
 
     public static final int OK = 0;
     public static final int FAILURE = 1;
@@ -46,6 +47,10 @@ public final class Mixtral4jCli implements Runnable {
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
             description = "Print stack traces and more detail on failure.")
     boolean verbose;
+
+    @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT,
+            description = "No progress bars or progress messages on stderr (for scripts).")
+    boolean quiet;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
