@@ -1,6 +1,6 @@
 package dev.mixtral4j.samples.cli;
 
-import dev.mixtral4j.model.SyntheticModel;
+import dev.mixtral4j.tools.synthetic.SyntheticModel;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

@@ -9,7 +9,7 @@ import dev.mixtral4j.Backends;
 import dev.mixtral4j.LoadOptions;
 import dev.mixtral4j.Mixtral4j;
 import dev.mixtral4j.Model;
-import dev.mixtral4j.model.SyntheticModel;
+import dev.mixtral4j.tools.synthetic.SyntheticModel;
 import dev.mixtral4j.spi.BackendModel;
 import dev.mixtral4j.spi.BackendProvider;
 import dev.mixtral4j.spi.BackendSession;

@@ -11,7 +11,7 @@ import dev.mixtral4j.Model;
 import dev.mixtral4j.Session;
 import dev.mixtral4j.generation.GenerationOptions;
 import dev.mixtral4j.generation.GenerationResult;
-import dev.mixtral4j.model.SyntheticModel;
+import dev.mixtral4j.tools.synthetic.SyntheticModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mixtral4j.Backends;
-import dev.mixtral4j.model.SyntheticModel;
+import dev.mixtral4j.tools.synthetic.SyntheticModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
