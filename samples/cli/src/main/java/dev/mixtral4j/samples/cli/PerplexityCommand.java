@@ -112,15 +112,24 @@ public final class PerplexityCommand implements Callable<Integer> {
                 out.printf("ctx %d: %d windows, %d tokens scored in each%n", ctx, windows, ctx - 1 - ctx / 2);
                 out.flush();
                 Perplexity.Estimate e;
+                // On a terminal the bar (on stderr) shares the screen with stdout: the running values
+                // then wait for the bar to finish instead of being drawn through it.
+                boolean deferred = Progress.wanted(spec) && System.console() != null && System.console().isTerminal();
+                StringBuilder held = new StringBuilder();
                 try (Progress bar = Progress.start(spec, "perplexity ctx " + ctx, windows, null, 1)) {
                     e = ppl.compute(bm, tokens, windows, (w, total, running) -> {
-                        out.printf(Locale.ROOT, "[%d]%.4f,", w, running.ppl());
-                        out.flush();
+                        String value = String.format(Locale.ROOT, "[%d]%.4f,", w, running.ppl());
+                        if (deferred) {
+                            held.append(value);
+                        } else {
+                            out.print(value);
+                            out.flush();
+                        }
                         bar.stepTo(w);
                         bar.message(String.format(Locale.ROOT, "PPL %.4f", running.ppl()));
                     });
                 }
-                out.println();
+                out.println(held);
                 out.println(e.finalLine());
                 out.flush();
                 curve.add(new Point(ctx, e, null));
