@@ -9,6 +9,7 @@ module dev.mixtral4j.samples {
     requires dev.mixtral4j.tools;
     requires info.picocli;
     requires me.tongfei.progressbar;
+    requires dev.mixtral4j.samples.server;
 
     uses dev.mixtral4j.spi.BackendProvider;
     uses dev.mixtral4j.spi.TokenizerProvider;
