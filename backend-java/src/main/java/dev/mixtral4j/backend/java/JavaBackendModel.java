@@ -46,6 +46,9 @@ final class JavaBackendModel extends AbstractBackendModel {
         for (int i = 0; i < pairs; i++) {
             ropeFreq[i] = Math.pow(config.ropeFreqBase(), -2.0 * i / config.ropeDimensionCount());
         }
+        if (Warmup.requested(options.extra())) {
+            Warmup.run(this);
+        }
     }
 
     ModelFile file() {
