@@ -7,6 +7,8 @@ import dev.mixtral4j.backend.java.kernel.MatmulTiles;
 import dev.mixtral4j.backend.java.kernel.VectorSupport;
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.model.ModelConfig;
+import dev.mixtral4j.routing.RoutingListener;
+import dev.mixtral4j.routing.RoutingTrace;
 import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.Logits;
 import java.util.Arrays;
@@ -39,6 +41,11 @@ final class JavaSession implements BackendSession {
     private final int hd;
     private int position;
     private boolean closed;
+    private RoutingListener routingListener;
+    /** The routing of the forward call in progress, only while a listener is attached. */
+    private RoutingTrace.Builder routing;
+    /** Index in the forward call of the current batch's first token. */
+    private int batchOffset;
 
     // Activations of one batch, row-major [token][width]; grown on demand up to batchSize rows.
     private int capacity;
@@ -111,9 +118,13 @@ final class JavaSession implements BackendSession {
         }
         position = startPosition;
         int n = tokens.length;
+        RoutingListener listener = routingListener;
+        routing = listener != null && c.isMoe() ? RoutingTrace.builder(startPosition, tokens, c.blockCount(),
+                c.expertCount(), c.expertUsedCount(), listener.wantsRouterProbabilities()) : null;
         float[] out = new float[(allLogits ? n : 1) * vocab];
         for (int s = 0; s < n; s += batchSize) {
             int b = Math.min(batchSize, n - s);
+            batchOffset = s;
             runBatch(tokens, s, b, startPosition + s);
             if (allLogits) {
                 logits(0, b, out, s * vocab);
@@ -122,7 +133,17 @@ final class JavaSession implements BackendSession {
             }
             position = startPosition + s + b;
         }
+        if (routing != null) {
+            RoutingTrace trace = routing.build();
+            routing = null;
+            listener.onRouting(trace);
+        }
         return new Logits(allLogits ? n : 1, vocab, out);
+    }
+
+    @Override
+    public void routingListener(RoutingListener listener) {
+        this.routingListener = listener;
     }
 
     @Override
@@ -175,13 +196,13 @@ final class JavaSession implements BackendSession {
                 }
                 expert(w, 0, all, ones, b);
             } else {
-                moe(w, b);
+                moe(l, w, b);
             }
         }
     }
 
     /** Router softmax, top-k, renormalised weights; then each used expert once over its tokens. */
-    private void moe(LayerKernels w, int b) {
+    private void moe(int layer, LayerKernels w, int b) {
         int experts = c.expertCount();
         int used = c.expertUsedCount();
         project(w.router(), xn, 0, d, b, routerLogits, 0, experts);
@@ -220,11 +241,29 @@ final class JavaSession implements BackendSession {
                 weightsOf[e][count[e]] = (float) ((p[e] / sum) / chosenSum);
                 count[e]++;
             }
+            if (routing != null) {
+                record(layer, batchOffset + t, chosen, weightsOf, count, p, sum);
+            }
         }
         for (int e = 0; e < experts; e++) {
             if (count[e] > 0) {
                 expert(w, e, tokensOf[e], weightsOf[e], count[e]);
             }
+        }
+    }
+
+    /** Copies one token's routing into the trace of the forward call (only while a listener is attached). */
+    private void record(int layer, int token, int[] chosen, float[][] weightsOf, int[] count, double[] p, double sum) {
+        for (int j = 0; j < chosen.length; j++) {
+            int e = chosen[j];
+            routing.choose(layer, token, j, e, weightsOf[e][count[e] - 1]);
+        }
+        if (routing.wantsProbabilities()) {
+            float[] probs = new float[p.length];
+            for (int e = 0; e < p.length; e++) {
+                probs[e] = (float) (p[e] / sum);
+            }
+            routing.probabilities(layer, token, probs, 0);
         }
     }
 
