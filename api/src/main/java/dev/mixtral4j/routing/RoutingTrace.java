@@ -294,6 +294,16 @@ public final class RoutingTrace {
             return this;
         }
 
+        /** Sets (or replaces) the weight of the expert already recorded at {@code rank}. */
+        public Builder weight(int layer, int i, int rank, float weight) {
+            if (layer < 0 || layer >= layers || i < 0 || i >= tokens.length || rank < 0 || rank >= expertsUsed) {
+                throw new IndexOutOfBoundsException("layer " + layer + ", token " + i + ", rank " + rank + " outside "
+                        + layers + " x " + tokens.length + " x " + expertsUsed);
+            }
+            weights[(layer * tokens.length + i) * expertsUsed + rank] = weight;
+            return this;
+        }
+
         /** Records the router probabilities of token {@code i} in {@code layer}: {@code expertCount} values from {@code src[off]}. */
         public Builder probabilities(int layer, int i, float[] src, int off) {
             if (probabilities == null) {
@@ -321,6 +331,10 @@ public final class RoutingTrace {
                 for (int r = 0; r < expertsUsed; r++) {
                     if (experts[at + r] < 0) {
                         throw new IllegalStateException("no expert recorded at layer " + cell / tokens.length
+                                + ", token " + cell % tokens.length + ", rank " + r);
+                    }
+                    if (Float.isNaN(weights[at + r])) {
+                        throw new IllegalStateException("no weight recorded (or NaN) at layer " + cell / tokens.length
                                 + ", token " + cell % tokens.length + ", rank " + r);
                     }
                     for (int s = 0; s < r; s++) {

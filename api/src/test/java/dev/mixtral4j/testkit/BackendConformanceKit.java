@@ -222,7 +222,7 @@ public abstract class BackendConformanceKit {
         Assumptions.assumeTrue(backend().supportsRoutingTraces(),
                 () -> backend().id() + " does not declare routing traces (Backend.supportsRoutingTraces)");
         Fixture f = primaryFixture();
-        withSessions(f, 1, (m, s) -> {
+        withSessions(f, 2, (m, s) -> {
             ModelConfig c = m.config();
             int[] tokens = tokens(c, 14, 15);
             List<RoutingTrace> got = new ArrayList<>();
@@ -244,7 +244,9 @@ public abstract class BackendConformanceKit {
             });
             s[0].forward(Arrays.copyOfRange(tokens, 6, 8), 6, false);
             s[0].routingListener(null);
-            s[0].forward(Arrays.copyOfRange(tokens, 8, 14), 8, false);
+            Logits after = s[0].forward(Arrays.copyOfRange(tokens, 8, 14), 8, true);
+            assertClose("logits after listeners were attached and removed mid-sequence vs a session without any",
+                    tail(s[1].forward(tokens, 0, true), 6), after, tolerance(f));
             assertEquals(4, got.size(), "one trace per forward call while a listener is attached, none before or after");
             int[][] expectedCalls = {{5, 9}, {9, 12}, {3, 6}, {6, 8}};
             for (int i = 0; i < got.size(); i++) {
