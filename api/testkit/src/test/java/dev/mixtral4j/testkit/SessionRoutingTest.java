@@ -134,7 +134,29 @@ class SessionRoutingTest {
 
             @Override
             public BackendModel load(ModelFile model, LoadOptions options) {
-                return reference.load(model, options);
+                BackendModel inner = reference.load(model, options);
+                Backend self = this;
+                return new BackendModel() {
+                    @Override
+                    public Backend backend() {
+                        return self;
+                    }
+
+                    @Override
+                    public dev.mixtral4j.model.ModelConfig config() {
+                        return inner.config();
+                    }
+
+                    @Override
+                    public dev.mixtral4j.spi.BackendSession newSession(dev.mixtral4j.spi.SessionOptions options) {
+                        return inner.newSession(options);
+                    }
+
+                    @Override
+                    public void close() {
+                        inner.close();
+                    }
+                };
             }
         };
         try (Model m = load(Fixtures.tinyMoe(GgmlType.F32).path(), silent); Session s = m.newSession()) {

@@ -2,6 +2,8 @@ package dev.mixtral4j.backend.cuda.internal;
 
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.model.ModelConfig;
+import dev.mixtral4j.routing.RoutingListener;
+import dev.mixtral4j.routing.RoutingTrace;
 import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.Logits;
 import java.lang.foreign.Arena;
@@ -23,6 +25,7 @@ final class CudaSession implements BackendSession {
     private final ForwardPass pass;
     private int position;
     private boolean closed;
+    private RoutingListener routingListener;
 
     CudaSession(CudaModel model, int contextLength, int batch, GgmlType kvType, int maxSplits) {
         this.model = model;
@@ -88,9 +91,16 @@ final class CudaSession implements BackendSession {
         int batch = layout.batch();
         float[] out = new float[(allLogits ? tokens.length : 1) * vocab];
         int written = 0;
+        RoutingListener listener = routingListener;
+        RoutingTrace.Builder trace = listener != null && config.isMoe() ? RoutingTrace.builder(startPosition, tokens,
+                config.blockCount(), config.expertCount(), config.expertUsedCount(),
+                listener.wantsRouterProbabilities()) : null;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment host = arena.allocate(ValueLayout.JAVA_INT, batch);
             MemorySegment logits = arena.allocate(ValueLayout.JAVA_FLOAT, (long) batch * vocab);
+            RoutingReadback readback = trace == null ? null : new RoutingReadback(arena, config.blockCount(), batch,
+                    config.expertCount(), config.expertUsedCount(), trace.wantsProbabilities());
+            pass.routing(readback);
             for (int start = 0; start < tokens.length; start += batch) {
                 int n = Math.min(batch, tokens.length - start);
                 boolean lastChunk = start + n == tokens.length;
@@ -98,6 +108,10 @@ final class CudaSession implements BackendSession {
                 CudaDriver.copyToDeviceAsync(pass.buf("tokens"), host, (long) n * Integer.BYTES, stream);
                 int rows = pass.step(n, position, allLogits);
                 position += n;
+                if (readback != null) {
+                    CudaDriver.synchronize(stream);
+                    readback.fill(trace, start, n);
+                }
                 if (allLogits || lastChunk) {
                     long bytes = (long) rows * vocab * Float.BYTES;
                     CudaDriver.copyToHostAsync(logits, pass.buf("logits"), bytes, stream);
@@ -110,8 +124,19 @@ final class CudaSession implements BackendSession {
         } catch (RuntimeException e) {
             position = startPosition;   // the cache past startPosition is in an unknown state
             throw e;
+        } finally {
+            pass.routing(null);
+        }
+        if (trace != null) {
+            listener.onRouting(trace.build());
         }
         return new Logits(allLogits ? tokens.length : 1, vocab, out);
+    }
+
+    @Override
+    public void routingListener(RoutingListener listener) {
+        ensureOpen();
+        this.routingListener = listener;
     }
 
     @Override

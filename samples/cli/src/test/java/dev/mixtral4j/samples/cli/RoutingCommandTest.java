@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.model.ModelFile;
-import dev.mixtral4j.model.SyntheticModel;
+import dev.mixtral4j.tools.synthetic.SyntheticModel;
 import dev.mixtral4j.routing.RandomRouting;
 import dev.mixtral4j.testkit.ReferenceForward;
 import java.io.IOException;
