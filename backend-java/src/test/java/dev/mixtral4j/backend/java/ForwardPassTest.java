@@ -95,6 +95,26 @@ class ForwardPassTest {
         }
     }
 
+    /** IQ4_NL and IQ4_XS, which no generator writes: a generated F32 model with its matrices re-encoded. */
+    @ParameterizedTest
+    @CsvSource({"IQ4_NL", "IQ4_XS"})
+    void iq4FilesMatchTheReference(GgmlType type) throws IOException {
+        Path f32 = SyntheticModel.builder().fileType("F32").embeddingLength(256).feedForwardLength(256).heads(4)
+                .kvHeads(2).seed(type.ordinal()).write(dir.resolve("base-" + type + ".gguf"));
+        Path p = Iq4Requantizer.requantize(f32, dir.resolve(type + ".gguf"), type);
+        try (ModelFile file = ModelFile.open(p);
+             BackendModel model = new JavaBackend().load(file, LoadOptions.builder().threads(2).build());
+             BackendSession s = model.newSession(new SessionOptions(64, GgmlType.F32, 512))) {
+            assertEquals(type, file.tensors().layers().get(0).wq().type());
+            int[] toks = tokens(12, file.config().vocabSize(), 3);
+            assertCloseToReference(file, s.forward(toks, 0, true), toks, 5e-3);
+            // decode: the matrix-vector path, token by token
+            try (BackendSession one = model.newSession(new SessionOptions(64, GgmlType.F32, 1))) {
+                assertCloseToReference(file, one.forward(toks, 0, true), toks, 5e-3);
+            }
+        }
+    }
+
     @Test
     void decodeAfterPrefillAndSmallBatchesAgreeWithOnePrefill() throws IOException {
         Path p = SyntheticModel.builder().fileType("Q8_0").seed(5).write(dir.resolve("consistency.gguf"));
