@@ -1,12 +1,12 @@
 package dev.mixtral4j.backend.java;
 
-import dev.mixtral4j.LoadOptions;
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.model.ModelConfig;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.model.TensorCatalogue;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendModel;
+import dev.mixtral4j.spi.BackendOptions;
 import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.SessionOptions;
 import java.util.List;
@@ -22,7 +22,7 @@ final class JavaBackendModel implements BackendModel {
     private final Backend backend;
     private final ModelFile file;
     private final ModelConfig config;
-    private final LoadOptions options;
+    private final BackendOptions options;
     final Weight embedding;
     final Weight outputNorm;
     final Weight output;
@@ -32,7 +32,7 @@ final class JavaBackendModel implements BackendModel {
     private final Set<JavaSession> sessions = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    JavaBackendModel(Backend backend, ModelFile file, LoadOptions options) {
+    JavaBackendModel(Backend backend, ModelFile file, BackendOptions options) {
         this.backend = backend;
         this.file = file;
         this.config = file.config();
@@ -67,7 +67,7 @@ final class JavaBackendModel implements BackendModel {
         return file;
     }
 
-    LoadOptions options() {
+    BackendOptions options() {
         return options;
     }
 
