@@ -20,8 +20,10 @@ import dev.mixtral4j.sampling.Samplers;
 import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendModel;
+import dev.mixtral4j.spi.BackendOptions;
 import dev.mixtral4j.spi.BackendProvider;
 import dev.mixtral4j.spi.DeviceInfo;
+import dev.mixtral4j.spi.SpiVersion;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,21 +33,27 @@ import org.junit.jupiter.api.Test;
 /** Routing listeners through the user API ({@link Session#attach}), on the reference backend. */
 class SessionRoutingTest {
 
-    private static BackendProvider provider(Backend backend) {
+    /** A provider of {@code backend} under {@code id}, always available. */
+    private static BackendProvider provider(String id, Backend backend) {
         return new BackendProvider() {
             @Override
             public String id() {
-                return backend.id();
+                return id;
             }
 
             @Override
             public String description() {
-                return backend.description();
+                return "test provider of " + id;
             }
 
             @Override
             public int rank() {
                 return 10;
+            }
+
+            @Override
+            public int spiVersion() {
+                return SpiVersion.CURRENT;
             }
 
             @Override
@@ -61,7 +69,7 @@ class SessionRoutingTest {
     }
 
     private static Model load(java.nio.file.Path file, Backend backend) throws java.io.IOException {
-        return ModelLoader.of(Backends.of(provider(backend)).withSettings(k -> null), List.of())
+        return ModelLoader.of(Backends.of(backend.provider()).withSettings(k -> null), List.of())
                 .load(file, LoadOptions.builder().batchSize(4).contextLength(64).build());
     }
 
@@ -103,18 +111,8 @@ class SessionRoutingTest {
         Backend reference = new ReferenceBackend();
         Backend silent = new Backend() {
             @Override
-            public String id() {
-                return "silent";
-            }
-
-            @Override
-            public String description() {
-                return "the reference, not declaring routing traces";
-            }
-
-            @Override
-            public Availability availability() {
-                return reference.availability();
+            public BackendProvider provider() {
+                return SessionRoutingTest.provider("silent", this);
             }
 
             @Override
@@ -133,7 +131,7 @@ class SessionRoutingTest {
             }
 
             @Override
-            public BackendModel load(ModelFile model, LoadOptions options) {
+            public BackendModel load(ModelFile model, BackendOptions options) {
                 BackendModel inner = reference.load(model, options);
                 Backend self = this;
                 return new BackendModel() {
