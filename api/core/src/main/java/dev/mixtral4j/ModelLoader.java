@@ -105,9 +105,17 @@ public final class ModelLoader {
      * @throws BackendUnavailableException when no backend fits, with the reason for each
      * @throws dev.mixtral4j.gguf.ModelFormatException when the file is not a model we can read
      */
-    public Model load(Path path, LoadOptions options) throws IOException {
+    public Model load(Path path, LoadOptions requested) throws IOException {
         ModelFile file = ModelFile.open(path);
         try {
+            // Defaults for a small machine, settled once here so that backends, sessions and
+            // Model.options() all see the same numbers.
+            LoadOptions options = requested.withContextFor(file.config().contextLength());
+            int cores = Runtime.getRuntime().availableProcessors();
+            if (options.threads() > cores) {
+                LOG.warn("Mixtral4j: {} threads asked for but {} cores are available: threads beyond the cores"
+                        + " compete for them and usually make {} slower", options.threads(), cores, path.getFileName());
+            }
             List<Backend> choices = backends.choices(options.backend());
             List<String> refusals = new ArrayList<>();
             for (Backend b : choices) {

@@ -38,7 +38,8 @@ public final class Mixtral4jCli implements Runnable {
             ChatCommand.class,
             TokenizeCommand.class,
             BenchCommand.class,
-            RoutingCommand.class);
+            RoutingCommand.class,
+            ServeCommand.class);
 
     public static final int OK = 0;
     public static final int FAILURE = 1;
