@@ -274,6 +274,11 @@ public final class RoutingTrace {
             return tokens.length;
         }
 
+        /** Position of the trace's first token: a token's index is its position minus this. */
+        public int startPosition() {
+            return startPosition;
+        }
+
         public boolean wantsProbabilities() {
             return probabilities != null;
         }

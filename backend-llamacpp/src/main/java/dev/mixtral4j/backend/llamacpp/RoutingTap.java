@@ -61,9 +61,11 @@ final class RoutingTap implements AutoCloseable {
 
     // the forward call in progress
     private RoutingTrace.Builder trace;
-    private int[] expertsDone;
-    private int[] weightsDone;
-    private int[] probabilitiesDone;
+    private final int[] expertsDone;
+    private final int[] weightsDone;
+    private final int[] probabilitiesDone;
+    /** Index in the trace after the batch's last token. */
+    private int end;
     private float[] row;
     private String failure;
 
@@ -71,6 +73,9 @@ final class RoutingTap implements AutoCloseable {
         this.layers = layers;
         this.expertCount = expertCount;
         this.expertsUsed = expertsUsed;
+        this.expertsDone = new int[layers];
+        this.weightsDone = new int[layers];
+        this.probabilitiesDone = new int[layers];
         try {
             MethodHandle callback = MethodHandles.lookup().findVirtual(RoutingTap.class, "onTensor",
                     MethodType.methodType(boolean.class, MemorySegment.class, boolean.class, MemorySegment.class))
@@ -88,41 +93,39 @@ final class RoutingTap implements AutoCloseable {
         return stub;
     }
 
-    /** Starts collecting the routing of a forward call into {@code builder}. */
-    void begin(RoutingTrace.Builder builder) {
+    /** Starts collecting the routing of one batch: tokens {@code first .. first+n-1} of {@code builder}'s trace. */
+    void begin(RoutingTrace.Builder builder, int first, int n) {
         trace = builder;
-        expertsDone = new int[layers];
-        weightsDone = new int[layers];
-        probabilitiesDone = new int[layers];
+        java.util.Arrays.fill(expertsDone, first);
+        java.util.Arrays.fill(weightsDone, first);
+        java.util.Arrays.fill(probabilitiesDone, first);
+        end = first + n;
         failure = null;
     }
 
-    /** Stops collecting; call when a forward call fails. */
+    /** Stops collecting; call when a batch fails. */
     void abandon() {
         trace = null;
     }
 
     /**
-     * The trace of the forward call, once every layer's experts and weights of every token have
-     * been seen.
+     * Ends the batch, once every layer's experts and weights of every token have been seen.
      *
      * @throws IllegalStateException naming what went wrong or what is missing
      */
-    RoutingTrace finish() {
+    void finish() {
         RoutingTrace.Builder b = trace;
         trace = null;
         if (failure != null) {
             throw new IllegalStateException("llama.cpp routing trace: " + failure);
         }
-        int n = b.tokenCount();
         for (int l = 0; l < layers; l++) {
-            if (expertsDone[l] != n || weightsDone[l] != n || (b.wantsProbabilities() && probabilitiesDone[l] != n)) {
-                throw new IllegalStateException("llama.cpp routing trace: layer " + l + " reported experts for "
-                        + expertsDone[l] + ", weights for " + weightsDone[l] + " of " + n + " tokens (graph tensors "
+            if (expertsDone[l] != end || weightsDone[l] != end || (b.wantsProbabilities() && probabilitiesDone[l] != end)) {
+                throw new IllegalStateException("llama.cpp routing trace: layer " + l + " reported experts up to token "
+                        + expertsDone[l] + ", weights up to " + weightsDone[l] + ", expected " + end + " (graph tensors "
                         + "ffn_moe_topk-" + l + " / ffn_moe_weights_norm-" + l + " not seen as expected)");
             }
         }
-        return b.build();
     }
 
     /** The {@code ggml_backend_sched_eval_callback}: {@code ask} first, then again once the tensor is computed. */
@@ -212,10 +215,10 @@ final class RoutingTap implements AutoCloseable {
         int expectedType = kind == Kind.EXPERTS ? GGML_TYPE_I32 : GGML_TYPE_F32;
         int[] done = kind == Kind.EXPERTS ? expertsDone : kind == Kind.WEIGHTS ? weightsDone : probabilitiesDone;
         if (type != expectedType || ne0 != width || ne2 != 1 || ne3 != 1 || nb0 != 4 || nb1 < 4 * width
-                || ne1 <= 0 || done[layer] + ne1 > b.tokenCount()) {
+                || ne1 <= 0 || done[layer] + ne1 > end) {
             throw new IllegalStateException(new String(name, 0, nameLength()) + ": unexpected tensor (type " + type
                     + ", ne " + ne0 + "x" + ne1 + "x" + ne2 + "x" + ne3 + ", nb0 " + nb0 + ", nb1 " + nb1 + ") with "
-                    + done[layer] + " of " + b.tokenCount() + " tokens read");
+                    + done[layer] + " of " + end + " tokens read");
         }
         MemorySegment owner = t.get(ValueLayout.ADDRESS, VIEW_SRC);
         MemorySegment buffer = owner.equals(MemorySegment.NULL) ? t.get(ValueLayout.ADDRESS, BUFFER)

@@ -31,6 +31,10 @@ final class RoutingReadback {
         this.logits = routerLogits ? arena.allocate(ValueLayout.JAVA_FLOAT, (long) layers * batch * experts) : null;
     }
 
+    boolean wantsRouterLogits() {
+        return logits != null;
+    }
+
     /** Queues the copies of layer {@code l}'s routing of {@code n} tokens on {@code stream}. */
     void copy(int l, int n, long deviceIds, long deviceWeights, long deviceRouter, MemorySegment stream) {
         long bytes = (long) n * k * Integer.BYTES;

@@ -203,7 +203,9 @@ public final class BenchCommand implements Callable<Integer> {
         double[] tgCpu = new double[variants];
         long[] traces = new long[1];
         RoutingListener counter = trace -> traces[0]++;
-        try (BackendModel bm = be.load(mf, options)) {
+        int runs = ((promptTokens > 0 ? repetitions + 1 : 0) + (genTokens > 0 ? repetitions + 1 : 0)) * variants;
+        try (Progress bar = Progress.start(spec, "bench " + be.id(), runs, null, 1);
+             BackendModel bm = be.load(mf, options)) {
             // As llama-bench does: each test has one session sized to that test (n_ctx = p for pp,
             // n for tg), warmed up once, then cleared between repetitions. A fresh session per
             // repetition would time first-touch page faults of new compute buffers (llama.cpp's
@@ -214,6 +216,7 @@ public final class BenchCommand implements Callable<Integer> {
                 try {
                     for (BackendSession s : sessions) {
                         s.forward(prompt, 0, false); // warm-up: the whole test once, like llama-bench
+                        bar.step();
                     }
                     for (int r = 0; r < repetitions; r++) {
                         for (int k = 0; k < variants; k++) {
@@ -226,6 +229,8 @@ public final class BenchCommand implements Callable<Integer> {
                             s.forward(prompt, 0, false);
                             pp[v][r] = promptTokens / ((System.nanoTime() - t0) / 1e9);
                             ppCpu[v] += processCpuSeconds() - c0;
+                            bar.step();
+                            bar.message(String.format(Locale.ROOT, "pp %.1f t/s", pp[v][r]));
                         }
                     }
                 } finally {
@@ -242,6 +247,9 @@ public final class BenchCommand implements Callable<Integer> {
                             s.forward(new int[] {1 + i}, i, false);
                         }
                     }
+                    for (int k = 0; k < variants; k++) {
+                        bar.step();
+                    }
                     for (int r = 0; r < repetitions; r++) {
                         for (int k = 0; k < variants; k++) {
                             int v = (r % 2 == 0) ? k : variants - 1 - k;
@@ -255,6 +263,8 @@ public final class BenchCommand implements Callable<Integer> {
                             }
                             tg[v][r] = genTokens / ((System.nanoTime() - t0) / 1e9);
                             tgCpu[v] += processCpuSeconds() - c0;
+                            bar.step();
+                            bar.message(String.format(Locale.ROOT, "tg %.1f t/s", tg[v][r]));
                         }
                     }
                 } finally {
@@ -362,9 +372,11 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        err.printf("writing synthetic model %s (%.2f GiB), once...%n", target, b.tensorBytes() / (double) (1L << 30));
-        err.flush();
-        return b.write(target);
+        if (!Progress.quiet(spec)) {
+            err.printf("writing synthetic model %s (%.2f GiB), once...%n", target, b.tensorBytes() / (double) (1L << 30));
+            err.flush();
+        }
+        return SyntheticModelWriter.write(spec, b, target);
     }
 
     /** The file's llama.cpp file type name, else its most common weight type by bytes. */

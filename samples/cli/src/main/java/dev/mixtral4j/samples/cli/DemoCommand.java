@@ -300,11 +300,11 @@ public final class DemoCommand implements Callable<Integer> {
 
     /** The demo's synthetic Mixtral, written once per settings into the cache directory. */
     private Path syntheticModel(PrintWriter out) throws IOException {
-        return syntheticModel(cacheDir, type, out);
+        return syntheticModel(spec, cacheDir, type, out);
     }
 
     /** The demo's synthetic Mixtral of {@code type}, written once into {@code cacheDir} (null: the temp directory). */
-    static Path syntheticModel(Path cacheDir, String type, PrintWriter out) throws IOException {
+    static Path syntheticModel(CommandSpec spec, Path cacheDir, String type, PrintWriter out) throws IOException {
         SyntheticModel.Builder b = demoModel(type);
         Path dir = cacheDir != null ? cacheDir : Path.of(System.getProperty("java.io.tmpdir"), "mixtral4j-demo");
         Files.createDirectories(dir);
@@ -312,15 +312,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (!Files.isRegularFile(file)) {
             out.printf("writing a synthetic Mixtral model to %s ...%n", file);
             out.flush();
-            // written under another name first: a concurrent run never reads a half-written file
-            Path partial = Files.createTempFile(dir, "synthetic-", ".partial");
-            try {
-                b.write(partial);
-                Files.move(partial, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(partial);
-            }
+            SyntheticModelWriter.write(spec, b, file);
         }
         return file;
     }

@@ -95,7 +95,7 @@ public final class RoutingCommand implements Callable<Integer> {
         for (Path f : files) {
             texts.add(read(f));
         }
-        Path modelFile = model != null ? model : DemoCommand.syntheticModel(null, "Q8_0", out);
+        Path modelFile = model != null ? model : DemoCommand.syntheticModel(spec, null, "Q8_0", out);
         int context;
         try (ModelFile mf = ModelFile.open(modelFile)) {
             if (!mf.config().isMoe()) {
