@@ -2,13 +2,17 @@ package dev.mixtral4j.backend.java;
 
 import dev.mixtral4j.LoadOptions;
 import dev.mixtral4j.gguf.GgmlType;
+import dev.mixtral4j.gguf.ModelFormatException;
 import dev.mixtral4j.model.ModelConfig;
+import dev.mixtral4j.model.ModelFeature;
+import dev.mixtral4j.model.ModelFeatures;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.model.TensorCatalogue;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendModel;
 import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.SessionOptions;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,11 +36,17 @@ final class JavaBackendModel implements BackendModel {
     private final Set<JavaSession> sessions = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
+    /** What this forward pass computes beyond the plain recipe; every other feature is refused. */
+    static final Set<ModelFeature> SUPPORTED_FEATURES = EnumSet.of(ModelFeature.SLIDING_WINDOW);
+
     JavaBackendModel(Backend backend, ModelFile file, LoadOptions options) {
         this.backend = backend;
         this.file = file;
         this.config = file.config();
         this.options = options;
+        ModelFeatures.refusal(file, SUPPORTED_FEATURES, "java").ifPresent(why -> {
+            throw new ModelFormatException(file.path() + ": " + why);
+        });
         TensorCatalogue t = file.tensors();
         this.embedding = Weight.of(file.path(), t.tokenEmbedding());
         this.outputNorm = Weight.of(file.path(), t.outputNorm());

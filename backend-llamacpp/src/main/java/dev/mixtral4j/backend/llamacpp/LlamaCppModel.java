@@ -36,6 +36,7 @@ final class LlamaCppModel implements BackendModel {
     private final MemorySegment vocab;
     private final int vocabSize;
     private final int trainedContext;
+    private final boolean causal;
     private final Set<LlamaCppSession> sessions = new LinkedHashSet<>();
     private boolean closed;
 
@@ -49,6 +50,7 @@ final class LlamaCppModel implements BackendModel {
         this.vocab = Llama.llama_model_get_vocab(model);
         this.vocabSize = Llama.llama_vocab_n_tokens(vocab);
         this.trainedContext = Llama.llama_model_n_ctx_train(model);
+        this.causal = file.metadata().findBool(file.config().architecture() + ".attention.causal").orElse(true);
     }
 
     static LlamaCppModel load(LlamaCppBackend backend, ModelFile file, LoadOptions options) {
@@ -117,6 +119,11 @@ final class LlamaCppModel implements BackendModel {
 
     String flashAttention() {
         return flashAttention;
+    }
+
+    /** False for {@code attention.causal = false}: llama.cpp then needs the whole batch in one micro-batch. */
+    boolean causal() {
+        return causal;
     }
 
     int threads() {

@@ -67,7 +67,9 @@ final class LlamaCppSession implements BackendSession {
             MemorySegment params = Llama.llama_context_default_params(arena);
             llama_context_params.n_ctx(params, nCtx);
             llama_context_params.n_batch(params, nBatch);
-            llama_context_params.n_ubatch(params, Math.min(nBatch, 512));
+            // non-causal attention cannot be split into micro-batches: llama_decode asserts
+            // n_ubatch >= n_tokens rather than failing
+            llama_context_params.n_ubatch(params, model.causal() ? Math.min(nBatch, 512) : nBatch);
             llama_context_params.n_seq_max(params, 1);
             llama_context_params.n_threads(params, model.threads());
             llama_context_params.n_threads_batch(params, model.threads());
