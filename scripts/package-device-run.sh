@@ -38,8 +38,9 @@ copy_jar() { # $1 = jar or classes directory
   # and ArchUnit (the module-rule tests run in CI, not there).
   case "$(basename "$src")" in mixtral4j-backend-llamacpp-*|archunit*) return 0;; esac
   if [ -d "$src" ]; then
-    # a reactor module's classes directory: pack it as a jar
-    name="$(basename "$(dirname "$(dirname "$src")")")-$(basename "$src").jar"
+    # a reactor module's classes directory (e.g. api/core/target/classes): pack it as a jar
+    # named after the module's path (api-core-classes.jar)
+    name="$(dirname "$(dirname "${src#"$root"/}")" | tr '/' '-')-$(basename "$src").jar"
     jar --create --file "$out/lib/$name" -C "$src" .
   elif [ -f "$src" ]; then
     cp -n "$src" "$out/lib/"
@@ -47,7 +48,7 @@ copy_jar() { # $1 = jar or classes directory
 }
 
 for j in "$root"/samples/cli/target/mixtral4j-samples-cli-*.jar "$root"/samples/cli/target/lib/*.jar; do
-  case "$j" in *-sources.jar|*-tests.jar|*-javadoc.jar) continue;; esac
+  case "$j" in *-sources.jar|*-javadoc.jar) continue;; esac
   copy_jar "$j"
 done
 tr ':' '\n' < "$cp_file" | while read -r entry || [ -n "$entry" ]; do [ -n "$entry" ] && copy_jar "$entry"; done

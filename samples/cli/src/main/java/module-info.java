@@ -5,6 +5,8 @@
 module dev.mixtral4j.samples {
     requires dev.mixtral4j.api;
     requires dev.mixtral4j.tokenizer;
+    // demo and bench write synthetic models.
+    requires dev.mixtral4j.tools;
     requires info.picocli;
 
     uses dev.mixtral4j.spi.BackendProvider;

@@ -10,7 +10,7 @@ import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.gguf.MetadataValue;
 import dev.mixtral4j.gguf.ModelFormatException;
 import dev.mixtral4j.model.ModelFile;
-import dev.mixtral4j.model.SyntheticModel;
+import dev.mixtral4j.tools.synthetic.SyntheticModel;
 import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendModel;

@@ -5,7 +5,7 @@ import dev.mixtral4j.gguf.GgufFile;
 import dev.mixtral4j.gguf.GgufValueType;
 import dev.mixtral4j.gguf.MetadataValue;
 import dev.mixtral4j.gguf.MetadataValue.MetadataArray;
-import dev.mixtral4j.model.SyntheticModel;
+import dev.mixtral4j.tools.synthetic.SyntheticModel;
 import dev.mixtral4j.testkit.GgufRewrite;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

@@ -6,15 +6,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.quant.Dequantizer;
-import dev.mixtral4j.quant.Quantizer;
+import dev.mixtral4j.tools.quant.Quantizer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * Each kernel on random data against a plain Java reference: dequantisation against the

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.model.ModelFile;
-import dev.mixtral4j.model.SyntheticModel;
+import dev.mixtral4j.tools.synthetic.SyntheticModel;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;

@@ -5,12 +5,12 @@ import dev.mixtral4j.Backends;
 import dev.mixtral4j.LoadOptions;
 import dev.mixtral4j.model.ModelConfig;
 import dev.mixtral4j.model.ModelFile;
-import dev.mixtral4j.model.SyntheticModel;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendModel;
 import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.Logits;
 import dev.mixtral4j.spi.SessionOptions;
+import dev.mixtral4j.tools.synthetic.SyntheticModel;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -21,9 +21,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code mixtral4j demo}: one model on every available backend, side by side. Without

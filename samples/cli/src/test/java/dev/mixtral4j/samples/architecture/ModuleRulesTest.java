@@ -25,13 +25,17 @@ import org.junit.jupiter.api.Test;
  * The module rules of DESIGN.md, checked on the compiled classes of every module (all of them are
  * on this module's test class path: api and tokenizer at compile scope, the backends at run time).
  * Modules are told apart by package: {@code dev.mixtral4j.tokenizer..}, {@code dev.mixtral4j.backend.<id>..},
- * {@code dev.mixtral4j.samples..}; everything else under {@code dev.mixtral4j} is api.
+ * {@code dev.mixtral4j.samples..}, {@code dev.mixtral4j.tools..} (the tools artifact),
+ * {@code dev.mixtral4j.testkit..} (the testkit artifact, here at test scope but its main classes count
+ * as production); everything else under {@code dev.mixtral4j} is api.
  */
 class ModuleRulesTest {
     static final String ROOT = "dev.mixtral4j";
     static final String TOKENIZER = "dev.mixtral4j.tokenizer..";
     static final String BACKENDS = "dev.mixtral4j.backend..";
     static final String SAMPLES = "dev.mixtral4j.samples..";
+    static final String TOOLS = "dev.mixtral4j.tools..";
+    static final String TESTKIT = "dev.mixtral4j.testkit..";
 
     static JavaClasses production;
 
@@ -40,8 +44,6 @@ class ModuleRulesTest {
         production = new ClassFileImporter()
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TEST_FIXTURES)
-                // The api test-jar (testkit, fixtures, api's own tests) is test code too.
-                .withImportOption(location -> !location.contains("-tests.jar"))
                 .importPackages(ROOT);
     }
 
@@ -50,7 +52,9 @@ class ModuleRulesTest {
                 c -> (c.getPackageName().equals(ROOT) || c.getPackageName().startsWith(ROOT + "."))
                         && !c.getPackageName().startsWith("dev.mixtral4j.tokenizer")
                         && !c.getPackageName().startsWith("dev.mixtral4j.backend")
-                        && !c.getPackageName().startsWith("dev.mixtral4j.samples"));
+                        && !c.getPackageName().startsWith("dev.mixtral4j.samples")
+                        && !c.getPackageName().startsWith("dev.mixtral4j.tools")
+                        && !c.getPackageName().startsWith("dev.mixtral4j.testkit"));
     }
 
     /** The backend a class belongs to ("java" for dev.mixtral4j.backend.java.kernels.X), or null. */
@@ -72,6 +76,10 @@ class ModuleRulesTest {
                 "api classes were not imported");
         assertTrue(production.stream().anyMatch(c -> c.getPackageName().startsWith("dev.mixtral4j.samples.cli")),
                 "samples classes were not imported");
+        assertTrue(production.stream().anyMatch(c -> c.getName().equals("dev.mixtral4j.tools.synthetic.SyntheticModel")),
+                "tools classes were not imported");
+        assertTrue(production.stream().anyMatch(c -> c.getName().equals("dev.mixtral4j.testkit.BackendConformanceKit")),
+                "testkit classes were not imported");
         assertFalse(production.stream().anyMatch(c -> c.getSimpleName().endsWith("Test")),
                 "test classes leaked into the production import");
     }
@@ -81,6 +89,33 @@ class ModuleRulesTest {
         noClasses().that(inApi())
                 .should().dependOnClassesThat().resideInAnyPackage(BACKENDS, TOKENIZER, SAMPLES)
                 .because("api is the stable surface every module builds on; backends and tokenizers plug in through its SPIs")
+                .check(production);
+    }
+
+    @Test
+    void apiKnowsNoToolsAndNoTestkit() {
+        noClasses().that(inApi())
+                .should().dependOnClassesThat().resideInAnyPackage(TOOLS, TESTKIT)
+                .because("every application ships the api; GGUF writing, quantizers, synthetic models and the kit stay out of it")
+                .check(production);
+    }
+
+    @Test
+    void runtimeModulesKnowNoToolsAndNoTestkit() {
+        noClasses().that().resideInAnyPackage(BACKENDS, TOKENIZER)
+                .should().dependOnClassesThat().resideInAnyPackage(TOOLS, TESTKIT)
+                .because("backends and the tokenizer run in applications, which ship neither tools nor testkit")
+                .check(production);
+    }
+
+    @Test
+    void toolsAndTestkitBuildOnlyOnTheApi() {
+        noClasses().that().resideInAnyPackage(TOOLS, TESTKIT)
+                .should().dependOnClassesThat().resideInAnyPackage(BACKENDS, TOKENIZER, SAMPLES)
+                .check(production);
+        noClasses().that().resideInAPackage(TOOLS)
+                .should().dependOnClassesThat().resideInAPackage(TESTKIT)
+                .because("the testkit builds on the tools, not the other way round")
                 .check(production);
     }
 
@@ -118,6 +153,14 @@ class ModuleRulesTest {
     }
 
     @Test
+    void samplesNeverUseTheTestkit() {
+        // The CLI may use the tools (demo and bench write synthetic models), never the test library.
+        noClasses().that().resideInAPackage(SAMPLES)
+                .should().dependOnClassesThat().resideInAPackage(TESTKIT)
+                .check(production);
+    }
+
+    @Test
     void samplesReachBackendsOnlyThroughServiceLoader() {
         noClasses().that().resideInAPackage(SAMPLES)
                 .should().dependOnClassesThat().resideInAPackage(BACKENDS)
@@ -143,6 +186,11 @@ class ModuleRulesTest {
         EvaluationResult samplesRule = noClasses().that().haveSimpleName("ReachesIntoBackend")
                 .should().dependOnClassesThat().resideInAPackage(BACKENDS).evaluate(fixture);
         assertTrue(samplesRule.hasViolation());
+        EvaluationResult apiRule = noClasses().that(inApi())
+                .should().dependOnClassesThat().resideInAnyPackage(TOOLS, TESTKIT)
+                .evaluate(new ClassFileImporter().importClasses(dev.mixtral4j.fixture.ApiClassUsingTools.class,
+                        dev.mixtral4j.tools.quant.Quantizer.class));
+        assertTrue(apiRule.hasViolation(), "an api class using the tools went unnoticed");
     }
 
     /** A class may depend on the packages of at most one backend: its own. */

@@ -97,7 +97,7 @@ class EvalCommandTest {
     @Test
     void onTheJavaBackendTheFileHoldsExactlyTheForwardPassLogits() throws IOException {
         Backend javaBackend = DemoCommandTest.javaBackend();
-        Path model = dev.mixtral4j.model.SyntheticModel.builder().seed(11).write(dir.resolve("tiny.gguf"));
+        Path model = dev.mixtral4j.tools.synthetic.SyntheticModel.builder().seed(11).write(dir.resolve("tiny.gguf"));
         Path out = dir.resolve("java.f32");
         int[] ids = {5, 17, 299, 0, 42};
         CliRun run = CliRun.of("eval", "--model", model.toString(), "--backend", "java",

@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mixtral4j.LoadOptions;
 import dev.mixtral4j.model.ModelFile;
-import dev.mixtral4j.model.SyntheticModel;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendModel;
 import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.SessionOptions;
 import dev.mixtral4j.spi.Tokenizer;
 import dev.mixtral4j.spi.TokenizerProvider;
+import dev.mixtral4j.tools.synthetic.SyntheticModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

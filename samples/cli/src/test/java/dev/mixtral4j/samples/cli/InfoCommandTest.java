@@ -63,7 +63,7 @@ class InfoCommandTest {
 
     @Test
     void aSyntheticMixtralIsRunnableAndItsTensorsAreListed(@TempDir Path dir) throws IOException {
-        Path merged = dev.mixtral4j.model.SyntheticModel.builder().tensorType(dev.mixtral4j.gguf.GgmlType.Q8_0)
+        Path merged = dev.mixtral4j.tools.synthetic.SyntheticModel.builder().tensorType(dev.mixtral4j.gguf.GgmlType.Q8_0)
                 .write(dir.resolve("merged.gguf"));
         String out = checkAgainstFile(merged);
         assertTrue(out.contains("runnable            yes"), out);
@@ -77,8 +77,8 @@ class InfoCommandTest {
             assertTrue(Pattern.compile("(?m)^  java +can run").matcher(out).find(), out);
         }
 
-        Path perExpert = dev.mixtral4j.model.SyntheticModel.builder()
-                .expertLayout(dev.mixtral4j.model.SyntheticModel.ExpertLayout.PER_EXPERT).write(dir.resolve("per-expert.gguf"));
+        Path perExpert = dev.mixtral4j.tools.synthetic.SyntheticModel.builder()
+                .expertLayout(dev.mixtral4j.tools.synthetic.SyntheticModel.ExpertLayout.PER_EXPERT).write(dir.resolve("per-expert.gguf"));
         String out2 = checkAgainstFile(perExpert);
         assertTrue(out2.contains("experts layout      per expert (ffn_*.E.weight)"), out2);
         assertTrue(out2.contains("runnable            yes"), out2);
@@ -87,7 +87,7 @@ class InfoCommandTest {
     @Test
     void aModelMissingATensorSaysWhichOne(@TempDir Path dir) throws IOException {
         // A file whose metadata promises 3 layers while the tensors hold 2: not runnable, and why.
-        Path two = dev.mixtral4j.model.SyntheticModel.builder().layers(2).write(dir.resolve("two.gguf"));
+        Path two = dev.mixtral4j.tools.synthetic.SyntheticModel.builder().layers(2).write(dir.resolve("two.gguf"));
         Path lying = dir.resolve("lying.gguf");
         byte[] bytes = Files.readAllBytes(two);
         RawGguf raw = new RawGguf(two);
