@@ -95,7 +95,7 @@ public final class ModelLoader {
      * @throws dev.mixtral4j.gguf.ModelFormatException when the file is not a model we can read
      */
     public Model load(Path path, LoadOptions options) throws IOException {
-        ModelFile file = ModelFile.open(path);
+        ModelFile file = ModelFile.open(path, options.weightsInMemory());
         try {
             List<Backend> choices = backends.choices(options.backend());
             List<String> refusals = new ArrayList<>();

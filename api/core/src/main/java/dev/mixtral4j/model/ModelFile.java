@@ -22,7 +22,12 @@ public final class ModelFile implements AutoCloseable {
     }
 
     public static ModelFile open(Path path) throws IOException {
-        GgufFile g = GgufFile.open(path);
+        return open(path, false);
+    }
+
+    /** Opens the file mapped, or with {@code inMemory} read into memory ({@link GgufFile#openInMemory}). */
+    public static ModelFile open(Path path, boolean inMemory) throws IOException {
+        GgufFile g = inMemory ? GgufFile.openInMemory(path) : GgufFile.open(path);
         try {
             return new ModelFile(g);
         } catch (RuntimeException e) {

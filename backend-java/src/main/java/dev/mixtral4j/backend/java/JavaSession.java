@@ -6,6 +6,7 @@ import static dev.mixtral4j.backend.java.kernel.VectorSupport.L;
 import dev.mixtral4j.backend.java.kernel.MatmulTiles;
 import dev.mixtral4j.backend.java.kernel.VectorSupport;
 import dev.mixtral4j.gguf.GgmlType;
+import dev.mixtral4j.gguf.MappedFileChangedException;
 import dev.mixtral4j.model.ModelConfig;
 import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.Logits;
@@ -112,15 +113,20 @@ final class JavaSession implements BackendSession {
         position = startPosition;
         int n = tokens.length;
         float[] out = new float[(allLogits ? n : 1) * vocab];
-        for (int s = 0; s < n; s += batchSize) {
-            int b = Math.min(batchSize, n - s);
-            runBatch(tokens, s, b, startPosition + s);
-            if (allLogits) {
-                logits(0, b, out, s * vocab);
-            } else if (s + b == n) {
-                logits(b - 1, 1, out, 0);
+        try {
+            for (int s = 0; s < n; s += batchSize) {
+                int b = Math.min(batchSize, n - s);
+                runBatch(tokens, s, b, startPosition + s);
+                if (allLogits) {
+                    logits(0, b, out, s * vocab);
+                } else if (s + b == n) {
+                    logits(b - 1, 1, out, 0);
+                }
+                position = startPosition + s + b;
             }
-            position = startPosition + s + b;
+        } catch (InternalError e) {
+            // the JVM's report of a fault in a mapped access: the model file shrank under us
+            throw new MappedFileChangedException(model.file().path(), e);
         }
         return new Logits(allLogits ? n : 1, vocab, out);
     }

@@ -4,6 +4,8 @@ import dev.mixtral4j.LoadOptions;
 import dev.mixtral4j.backend.llamacpp.bindings.Llama;
 import dev.mixtral4j.backend.llamacpp.bindings.llama_model_params;
 import dev.mixtral4j.gguf.ModelFormatException;
+import dev.mixtral4j.gguf.GgmlType;
+import dev.mixtral4j.model.KvCacheSize;
 import dev.mixtral4j.model.ModelConfig;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.spi.Backend;
@@ -26,6 +28,8 @@ final class LlamaCppModel implements BackendModel {
     static final String REPACK_OPTION = "llamacpp.repack";
     /** {@link LoadOptions#extra()} key: flash attention "on", "off" or "auto" (llama.cpp's default). */
     static final String FLASH_ATTENTION_OPTION = "llamacpp.flash-attn";
+    /** {@code LLAMA_LOAD_MODE_NONE} of {@code enum llama_load_mode} in llama.h: read, do not map. */
+    static final int LLAMA_LOAD_MODE_NONE = 0;
 
     private final LlamaCppBackend backend;
     private final ModelConfig config;
@@ -77,6 +81,11 @@ final class LlamaCppModel implements BackendModel {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment params = Llama.llama_model_default_params(arena);
             llama_model_params.vocab_only(params, vocabOnly);
+            if (options != null && options.weightsInMemory()) {
+                // llama.cpp reads the weights into its buffers: a file truncated later cannot
+                // SIGBUS the process, as a mapping would
+                llama_model_params.load_mode(params, LLAMA_LOAD_MODE_NONE);
+            }
             if (options != null && "false".equalsIgnoreCase(options.extra().get(REPACK_OPTION))) {
                 // weights stay in the mapped file's layout instead of ggml's CPU-repacked copy
                 llama_model_params.use_extra_bufts(params, false);
@@ -154,6 +163,8 @@ final class LlamaCppModel implements BackendModel {
                 throw new IllegalArgumentException("context length " + options.contextLength()
                         + " exceeds the model's trained context " + trainedContext);
             }
+            // llama.cpp would spend a minute allocating before bad_alloc: refuse what cannot fit
+            KvCacheSize.check(config, options.contextLength(), options.kvCacheType() == GgmlType.F32 ? 4 : 2);
             LlamaCppSession s = LlamaCppSession.open(this, options);
             sessions.add(s);
             return s;
