@@ -4,6 +4,8 @@ import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendProvider;
 import dev.mixtral4j.spi.BackendUnavailableException;
+import dev.mixtral4j.spi.Discovery;
+import dev.mixtral4j.spi.SpiVersion;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -13,15 +15,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.ServiceConfigurationError;
-import java.util.ServiceLoader;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The backends one application can use: found with {@link ServiceLoader} ({@link #discover()}) or
+ * The backends one application can use: found with {@link java.util.ServiceLoader} ({@link #discover()}) or
  * given explicitly ({@link #of}). Each instance is independent (no global registry), so two
  * configurations, or two models on two backends, live side by side in one JVM.
  *
@@ -35,6 +35,7 @@ import org.slf4j.LoggerFactory;
  * <p>Nothing here throws because a provider misbehaves: a provider whose class cannot be loaded
  * or whose {@code availability()} throws is listed as unavailable with the error as the reason.
  * When two providers claim the same id, the first one found wins and a one-line warning names both.
+ * A provider built for another {@linkplain SpiVersion SPI version} is listed as unavailable with both versions.
  * Availability is asked once per instance and remembered; backends are created once per instance.
  */
 public final class Backends implements Iterable<BackendInfo> {
@@ -69,12 +70,12 @@ public final class Backends implements Iterable<BackendInfo> {
 
     /** Providers found by ServiceLoader with {@code loader} (null: the system class loader). */
     public static Backends discover(ClassLoader loader) {
-        return new Backends(load(ServiceLoader.load(BackendProvider.class, loader)), Backends::setting);
+        return new Backends(load(Discovery.find(BackendProvider.class, loader)), Backends::setting);
     }
 
     /** Providers found by ServiceLoader in a module layer (and its parents). */
     public static Backends discover(ModuleLayer layer) {
-        return new Backends(load(ServiceLoader.load(layer, BackendProvider.class)), Backends::setting);
+        return new Backends(load(Discovery.find(BackendProvider.class, layer)), Backends::setting);
     }
 
     /** Exactly these providers, in this order (first wins on duplicate ids). */
@@ -116,31 +117,19 @@ public final class Backends implements Iterable<BackendInfo> {
         return key.equals(PROPERTY) ? System.getProperty(key) : System.getenv(key);
     }
 
-    private static List<Entry> load(ServiceLoader<BackendProvider> loader) {
-        List<Entry> found = new ArrayList<>();
-        Iterator<ServiceLoader.Provider<BackendProvider>> it = loader.stream().iterator();
-        while (true) {
-            ServiceLoader.Provider<BackendProvider> candidate;
-            try {
-                if (!it.hasNext()) {
-                    break;
-                }
-                candidate = it.next();
-            } catch (ServiceConfigurationError e) {
-                // A broken META-INF/services entry or a class that cannot be found: report, go on.
-                LOG.warn("Mixtral4j: a backend provider could not be loaded: {}", e.getMessage());
-                found.add(Entry.broken("<unloadable>", "unknown", e));
-                continue;
-            }
-            String className = candidate.type().getName();
-            try {
-                found.add(Entry.of(candidate.get()));
-            } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
-                LOG.warn("Mixtral4j: backend provider {} could not be created: {}", className, oneLine(e));
-                found.add(Entry.broken(candidate.type().getSimpleName(), className, e));
+    private static List<Entry> load(List<Discovery.Found<BackendProvider>> found) {
+        List<Entry> entries = new ArrayList<>();
+        for (Discovery.Found<BackendProvider> f : found) {
+            if (f.ok()) {
+                entries.add(Entry.of(f.provider()));
+            } else {
+                LOG.warn("Mixtral4j: backend provider {} could not be loaded: {}", f.className(), f.reason());
+                String simple = f.className().substring(Math.max(f.className().lastIndexOf('.'), f.className().lastIndexOf('$')) + 1);
+                entries.add(Entry.broken(f.className().equals("unknown") ? "<unloadable>" : simple, f.className(),
+                        f.failure()));
             }
         }
-        return found;
+        return entries;
     }
 
     /** Every provider, available or not, highest rank first. Never throws. */
@@ -253,16 +242,7 @@ public final class Backends implements Iterable<BackendInfo> {
 
     /** The error and its causes on one line, e.g. "ServiceConfigurationError: ... caused by NoClassDefFoundError: x". */
     static String oneLine(Throwable t) {
-        StringBuilder text = new StringBuilder();
-        int depth = 0;
-        for (Throwable c = t; c != null && depth < 4; c = c.getCause() == c ? null : c.getCause(), depth++) {
-            if (depth > 0) {
-                text.append(", caused by ");
-            }
-            String m = c.getMessage();
-            text.append(c.getClass().getSimpleName()).append(m == null || m.isBlank() ? "" : ": " + m);
-        }
-        return text.toString().replaceAll("\\s*\\R\\s*", " ").trim();
+        return Discovery.oneLine(t);
     }
 
     /** A table for humans: one line per backend. */
@@ -311,7 +291,18 @@ public final class Backends implements Iterable<BackendInfo> {
             } catch (RuntimeException | LinkageError e) {
                 rank = Integer.MIN_VALUE;
             }
-            return new Entry(p, id, description == null ? "" : description, rank, cls, null);
+            Availability mismatch = null;
+            try {
+                String why = SpiVersion.mismatch(p.spiVersion());
+                if (why != null) {
+                    mismatch = Availability.no("provider " + cls + " was " + why);
+                }
+            } catch (RuntimeException | LinkageError e) {
+                // AbstractMethodError: compiled before providers stated their version
+                mismatch = Availability.no("provider " + cls + " was built for a backend SPI older than version "
+                        + SpiVersion.CURRENT + " (it has no spiVersion()): use a build of the backend made for this api");
+            }
+            return new Entry(p, id, description == null ? "" : description, rank, cls, mismatch);
         }
 
         static Entry broken(String id, String cls, Throwable e) {

@@ -1,6 +1,7 @@
 package dev.mixtral4j;
 
 import dev.mixtral4j.gguf.GgmlType;
+import dev.mixtral4j.spi.BackendOptions;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -23,7 +24,8 @@ import java.util.TreeMap;
  */
 public record LoadOptions(String backend, int threads, int contextLength, int batchSize,
                           GgmlType kvCacheType, int gpuLayers, int device, Map<String, String> extra,
-                          boolean weightsInMemory) {
+                          boolean weightsInMemory)
+        implements BackendOptions {
 
     public LoadOptions {
         if (backend == null || backend.isBlank()) {

@@ -2,6 +2,7 @@ package dev.mixtral4j;
 
 import dev.mixtral4j.model.ModelConfig;
 import dev.mixtral4j.model.ModelFile;
+import dev.mixtral4j.sampling.SamplerRegistry;
 import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendModel;
@@ -40,12 +41,22 @@ public final class Model implements AutoCloseable {
     private String tokenizerProblem;
     private boolean closed;
 
-    Model(ModelFile file, LoadOptions options, Backends backends, List<TokenizerProvider> tokenizers, Backend backend) {
+    private final SamplerRegistry samplers;
+
+    Model(ModelFile file, LoadOptions options, Backends backends, List<TokenizerProvider> tokenizers,
+          SamplerRegistry samplers, Backend backend, BackendModel loadedOnBackend) {
         this.file = file;
         this.options = options;
         this.backends = backends;
         this.tokenizerProviders = tokenizers;
+        this.samplers = samplers;
         this.backend = backend;
+        this.loaded.put(backend.id(), loadedOnBackend);
+    }
+
+    /** The samplers that sampler names of generation options are looked up in (see {@link ModelLoader#samplers()}). */
+    public SamplerRegistry samplers() {
+        return samplers;
     }
 
     public Path path() {
@@ -176,19 +187,6 @@ public final class Model implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("model " + file.path().getFileName() + " is closed");
         }
-    }
-
-    /** Frees the backend models after a failed load, leaving the file to the caller. */
-    synchronized void closeBackendsOnly() {
-        for (BackendModel bm : loaded.values()) {
-            try {
-                bm.close();
-            } catch (RuntimeException e) {
-                LOG.warn("Mixtral4j: closing {} failed: {}", bm.backend().id(), e.toString());
-            }
-        }
-        loaded.clear();
-        closed = true;
     }
 
     /** Closes every open session, then every backend model, then the file. Idempotent. */

@@ -1,18 +1,18 @@
 package dev.mixtral4j;
 
+import dev.mixtral4j.gguf.ModelFormatException;
 import dev.mixtral4j.model.ModelFile;
-import dev.mixtral4j.spi.Availability;
+import dev.mixtral4j.sampling.SamplerRegistry;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendModel;
 import dev.mixtral4j.spi.BackendUnavailableException;
+import dev.mixtral4j.spi.Discovery;
 import dev.mixtral4j.spi.TokenizerProvider;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.ServiceConfigurationError;
-import java.util.ServiceLoader;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,9 +27,11 @@ public final class ModelLoader {
 
     private final Backends backends;
     private final List<TokenizerProvider> tokenizers;
+    private final SamplerRegistry samplers;
 
-    private ModelLoader(Backends backends, List<TokenizerProvider> tokenizers) {
+    private ModelLoader(Backends backends, List<TokenizerProvider> tokenizers, SamplerRegistry samplers) {
         this.backends = backends;
+        this.samplers = samplers;
         List<TokenizerProvider> sorted = new ArrayList<>(tokenizers);
         sorted.sort(Comparator.comparingInt(ModelLoader::rankOf).reversed());
         this.tokenizers = List.copyOf(sorted);
@@ -41,29 +43,38 @@ public final class ModelLoader {
     }
 
     public static ModelLoader discover(ClassLoader loader) {
-        return new ModelLoader(Backends.discover(loader), discoverTokenizers(loader));
+        return new ModelLoader(Backends.discover(loader), discoverTokenizers(loader), SamplerRegistry.discover(loader, List.of()));
     }
 
     /** These backends, and these tokenizer providers (highest rank tried first). */
     public static ModelLoader of(Backends backends, List<? extends TokenizerProvider> tokenizers) {
-        return new ModelLoader(backends, new ArrayList<>(tokenizers));
+        return of(backends, tokenizers, SamplerRegistry.discover());
+    }
+
+    /**
+     * These backends, tokenizer providers and samplers: sampler names in a
+     * {@link dev.mixtral4j.generation.GenerationOptions.Builder#sampler(String) spec} that the
+     * discovered samplers do not know are looked up in {@code samplers} when a session of a model
+     * of this loader generates (how samplers bound with Guice become usable by name).
+     */
+    public static ModelLoader of(Backends backends, List<? extends TokenizerProvider> tokenizers, SamplerRegistry samplers) {
+        return new ModelLoader(backends, new ArrayList<>(tokenizers), java.util.Objects.requireNonNull(samplers, "samplers"));
+    }
+
+    /** The samplers sessions of this loader's models resolve sampler names with. */
+    public SamplerRegistry samplers() {
+        return samplers;
     }
 
     /** Tokenizer providers ServiceLoader finds with {@code loader}; a broken one is logged and skipped. */
     public static List<TokenizerProvider> discoverTokenizers(ClassLoader loader) {
-        List<TokenizerProvider> found = new ArrayList<>();
-        var it = ServiceLoader.load(TokenizerProvider.class, loader).iterator();
-        while (true) {
-            try {
-                if (!it.hasNext()) {
-                    break;
-                }
-                found.add(it.next());
-            } catch (ServiceConfigurationError e) {
-                LOG.warn("Mixtral4j: a tokenizer provider could not be loaded: {}", Backends.oneLine(e));
+        List<Discovery.Found<TokenizerProvider>> found = Discovery.find(TokenizerProvider.class, loader);
+        for (Discovery.Found<TokenizerProvider> f : found) {
+            if (!f.ok()) {
+                LOG.warn("Mixtral4j: tokenizer provider {} could not be loaded: {}", f.className(), f.reason());
             }
         }
-        return found;
+        return Discovery.providers(found);
     }
 
     private static int rankOf(TokenizerProvider p) {
@@ -97,25 +108,31 @@ public final class ModelLoader {
     public Model load(Path path, LoadOptions options) throws IOException {
         ModelFile file = ModelFile.open(path, options.weightsInMemory());
         try {
+            if (file.gguf().tensors().isEmpty()) {
+                // otherwise each backend blames whichever tensor it looks for first
+                throw new ModelFormatException(path + " is a vocabulary-only file (no tensors): it holds a tokenizer"
+                        + " but no weights to run");
+            }
             List<Backend> choices = backends.choices(options.backend());
             List<String> refusals = new ArrayList<>();
             for (Backend b : choices) {
-                Availability a = supports(b, file);
-                if (!a.available()) {
-                    refusals.add(choices.size() == 1 ? a.reason() : b.id() + ": " + a.reason());
+                BackendModel loaded;
+                try {
+                    // The load is the negotiation: a backend refuses a file it cannot run with a
+                    // ModelFormatException naming why, and "auto" moves on to the next one.
+                    loaded = b.load(file, options);
+                } catch (ModelFormatException e) {
+                    if (choices.size() == 1) {
+                        throw new BackendUnavailableException("backend '" + b.id() + "' cannot run "
+                                + path.getFileName() + ": " + e.getMessage(), e);
+                    }
+                    LOG.debug("Mixtral4j: {} refused {}: {}", b.id(), path.getFileName(), e.getMessage());
+                    refusals.add(b.id() + ": " + e.getMessage());
                     continue;
                 }
-                Model model = new Model(file, options, backends, tokenizers, b);
-                try {
-                    model.backendModel(b);
-                } catch (RuntimeException e) {
-                    model.closeBackendsOnly();
-                    throw e;
-                }
-                return model;
+                return new Model(file, options, backends, tokenizers, samplers, b, loaded);
             }
-            throw new BackendUnavailableException((choices.size() == 1 ? "backend '" + choices.getFirst().id()
-                    + "' cannot run " : "no available backend can run ") + path.getFileName() + ": "
+            throw new BackendUnavailableException("no available backend can run " + path.getFileName() + ": "
                     + String.join("; ", refusals));
         } catch (RuntimeException | Error e) {
             file.close();
@@ -123,23 +140,14 @@ public final class ModelLoader {
         }
     }
 
-    static Availability supports(Backend b, ModelFile file) {
-        try {
-            Availability a = b.supports(file);
-            return a == null ? Availability.no("no answer") : a;
-        } catch (RuntimeException e) {
-            return Availability.no("support check failed: " + Backends.oneLine(e));
-        }
-    }
-
     /** Loads {@code file} on {@code backend}, with a clear error when it cannot run it. */
     static BackendModel loadOn(Backend backend, ModelFile file, LoadOptions options) {
-        Availability a = supports(backend, file);
-        if (!a.available()) {
+        try {
+            return backend.load(file, options);
+        } catch (ModelFormatException e) {
             throw new BackendUnavailableException("backend '" + backend.id() + "' cannot run "
-                    + file.path().getFileName() + ": " + a.reason());
+                    + file.path().getFileName() + ": " + e.getMessage(), e);
         }
-        return backend.load(file, options);
     }
 
     @Override

@@ -124,8 +124,9 @@ public final class Session implements AutoCloseable {
         return start(tokens, options, t);
     }
 
-    private Generation start(int[] prompt, GenerationOptions options, Tokenizer tokenizer) {
+    private Generation start(int[] prompt, GenerationOptions requested, Tokenizer tokenizer) {
         ensureOpen();
+        GenerationOptions options = requested.resolveSamplers(model.samplers());
         Generation[] holder = new Generation[1];
         Generation g = new Generation(sequence, tokenizer, prompt, options, () -> running.compareAndSet(holder[0], null));
         holder[0] = g;

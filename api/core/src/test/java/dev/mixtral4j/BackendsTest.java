@@ -46,6 +46,21 @@ class BackendsTest {
     }
 
     @Test
+    void aProviderBuiltForAnotherSpiVersionIsUnavailableWithBothVersions() {
+        Backends b = Backends.of(new TestBackendProvider.OtherSpiVersion(), TestBackendProvider.available("java", 10))
+                .withSettings(key -> null);
+        BackendInfo elder = b.all().getFirst();
+        assertEquals("elder", elder.id());
+        assertFalse(elder.available(), "a provider of another SPI version must not be used");
+        String reason = elder.availability().reason();
+        assertTrue(reason.contains("backend SPI version " + (dev.mixtral4j.spi.SpiVersion.CURRENT - 1))
+                && reason.contains("implements version " + dev.mixtral4j.spi.SpiVersion.CURRENT), reason);
+        assertEquals("java", b.select("auto").id(), "auto passes over it");
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class, () -> b.get("elder"));
+        assertTrue(e.getMessage().contains("SPI version"), e.getMessage());
+    }
+
+    @Test
     void autoTakesTheHighestRankThatIsAvailable() {
         assertEquals("llamacpp", sample().select("auto").id());
         assertEquals("llamacpp", sample().select(null).id());

@@ -124,6 +124,10 @@ class SessionTest {
         try (Model m = w.load()) {
             assertEquals("b", m.backend().id());
         }
+        // Negotiated once: one load per backend tried, and no supports() on the way.
+        assertEquals(1, w.a.loadCalls());
+        assertEquals(1, w.b.loadCalls());
+        assertEquals(0, w.a.supportsCalls() + w.b.supportsCalls());
         BackendUnavailableException explicit = assertThrows(BackendUnavailableException.class,
                 () -> w.load(LoadOptions.builder().backend("a").build()));
         assertTrue(explicit.getMessage().startsWith("backend 'a' cannot run tiny.gguf: "), explicit.getMessage());

@@ -1,6 +1,6 @@
 package dev.mixtral4j.tokenizer;
 
-import dev.mixtral4j.Message;
+import dev.mixtral4j.spi.ChatMessage;
 import java.util.List;
 
 /** Turns a conversation into the prompt text a model was trained on. */
@@ -11,7 +11,7 @@ public interface ChatFormatter {
      * assistant's next answer begins. Invalid conversations (roles that do not alternate, a
      * role the format has no place for) raise an {@link IllegalArgumentException}.
      */
-    String render(List<Message> messages, boolean addGenerationPrompt);
+    String render(List<? extends ChatMessage> messages, boolean addGenerationPrompt);
 
     /**
      * The file's own Jinja template when it has one; otherwise the Mistral Instruct format,

@@ -6,7 +6,7 @@ import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
-import dev.mixtral4j.Message;
+import dev.mixtral4j.spi.ChatMessage;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -63,11 +63,11 @@ public final class JinjaChatTemplate implements ChatFormatter {
     }
 
     @Override
-    public String render(List<Message> messages, boolean addGenerationPrompt) {
+    public String render(List<? extends ChatMessage> messages, boolean addGenerationPrompt) {
         List<Map<String, Object>> list = new ArrayList<>();
-        for (Message m : messages) {
+        for (ChatMessage m : messages) {
             Map<String, Object> map = new LinkedHashMap<>();
-            map.put("role", m.role().name().toLowerCase(Locale.ROOT));
+            map.put("role", m.roleName());
             map.put("content", m.content());
             list.add(map);
         }

@@ -1,7 +1,6 @@
 package dev.mixtral4j.tokenizer;
 
-import dev.mixtral4j.Message;
-import dev.mixtral4j.Message.Role;
+import dev.mixtral4j.spi.ChatMessage;
 import java.util.List;
 
 /**
@@ -41,22 +40,22 @@ public final class MistralInstructFormat implements ChatFormatter {
     }
 
     @Override
-    public String render(List<Message> messages, boolean addGenerationPrompt) {
+    public String render(List<? extends ChatMessage> messages, boolean addGenerationPrompt) {
         StringBuilder sb = new StringBuilder(bos);
         String system = null;
         int first = 0;
-        if (!messages.isEmpty() && messages.get(0).role() == Role.SYSTEM) {
+        if (!messages.isEmpty() && messages.get(0).roleName().equals("system")) {
             system = messages.get(0).content();
             first = 1;
         }
         for (int i = first; i < messages.size(); i++) {
-            Message m = messages.get(i);
-            Role expected = (i - first) % 2 == 0 ? Role.USER : Role.ASSISTANT;
-            if (m.role() != expected) {
-                throw new IllegalArgumentException("message " + i + " is " + m.role() + " but " + expected
+            ChatMessage m = messages.get(i);
+            String expected = (i - first) % 2 == 0 ? "user" : "assistant";
+            if (!m.roleName().equals(expected)) {
+                throw new IllegalArgumentException("message " + i + " is " + m.roleName() + " but " + expected
                         + " was expected: after the optional system message, roles must alternate user/assistant");
             }
-            if (m.role() == Role.USER) {
+            if (m.roleName().equals("user")) {
                 String content = system != null ? system + "\n\n" + m.content() : m.content();
                 system = null;
                 sb.append(open).append(content).append(close);

@@ -1,6 +1,5 @@
 package dev.mixtral4j.tokenizer;
 
-import dev.mixtral4j.Message;
 import dev.mixtral4j.spi.Tokenizer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -214,7 +213,7 @@ public final class SpmTokenizer implements Tokenizer {
     }
 
     @Override
-    public String applyChatTemplate(List<Message> messages, boolean addGenerationPrompt) {
+    public String applyChatTemplate(List<? extends dev.mixtral4j.spi.ChatMessage> messages, boolean addGenerationPrompt) {
         return chat.render(messages, addGenerationPrompt);
     }
 

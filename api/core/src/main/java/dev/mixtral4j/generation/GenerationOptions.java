@@ -1,5 +1,7 @@
 package dev.mixtral4j.generation;
 
+import dev.mixtral4j.sampling.SamplerRegistry;
+import dev.mixtral4j.sampling.SamplerSpec;
 import dev.mixtral4j.sampling.Samplers;
 import dev.mixtral4j.spi.Sampler;
 import java.util.ArrayList;
@@ -51,6 +53,16 @@ public record GenerationOptions(int maxTokens, Sampler sampler, List<String> sto
         }
         stopStrings = List.copyOf(stopStrings);
         stopTokens = Set.copyOf(stopTokens);
+    }
+
+    /**
+     * These options with a sampler spec that named samplers unknown at build time made from
+     * {@code registry}'s samplers; the options themselves when there is none.
+     *
+     * @throws IllegalArgumentException naming a sampler {@code registry} does not know either
+     */
+    public GenerationOptions resolveSamplers(SamplerRegistry registry) {
+        return sampler instanceof SamplerSpec spec ? toBuilder().sampler(spec.resolve(registry)).build() : this;
     }
 
     /** Greedy decoding of up to {@value #DEFAULT_MAX_TOKENS} tokens. */
@@ -106,9 +118,13 @@ public record GenerationOptions(int maxTokens, Sampler sampler, List<String> sto
             return this;
         }
 
-        /** A chain written as a spec, see {@link Samplers#fromSpec(String)}. */
+        /**
+         * A chain written as a spec, see {@link Samplers#fromSpec(String)}. Names the discovered
+         * samplers do not know (e.g. samplers bound with Guice) are looked up when a session
+         * generates, in its model's {@link dev.mixtral4j.sampling.SamplerRegistry}.
+         */
         public Builder sampler(String spec) {
-            this.sampler = Samplers.fromSpec(spec);
+            this.sampler = Samplers.parseLenient(spec);
             return this;
         }
 

@@ -102,12 +102,14 @@ public class Mixtral4jModule extends AbstractModule {
 
     @Provides
     @Singleton
-    ModelLoader modelLoader(Backends backends, Set<TokenizerProvider> bound) {
+    ModelLoader modelLoader(Backends backends, Set<TokenizerProvider> bound, SamplerRegistry samplers) {
         List<TokenizerProvider> all = new ArrayList<>(bound);
         if (discover) {
             all.addAll(ModelLoader.discoverTokenizers(loader()));
         }
-        return ModelLoader.of(backends, all);
+        // Sessions of its models resolve sampler names with the injector's registry, so a sampler
+        // bound with addSampler works in GenerationOptions.builder().sampler("name:...") too.
+        return ModelLoader.of(backends, all, samplers);
     }
 
     private static List<SamplerProvider> concatBuiltins(Set<SamplerProvider> bound) {

@@ -106,6 +106,27 @@ public final class TensorCatalogue {
         layers();
     }
 
+    /**
+     * Every weight of the forward pass (norms included), resolved and shape-checked: what a
+     * backend's {@code supports()} walks to check types without building anything.
+     */
+    public List<WeightMatrix> allWeights() {
+        List<WeightMatrix> all = new ArrayList<>();
+        all.add(tokenEmbedding());
+        all.add(outputNorm());
+        all.add(output());
+        for (LayerWeights l : layers()) {
+            all.addAll(List.of(l.attnNorm(), l.wq(), l.wk(), l.wv(), l.wo(), l.ffnNorm()));
+            if (l.router() != null) {
+                all.add(l.router());
+            }
+            all.addAll(l.gate());
+            all.addAll(l.up());
+            all.addAll(l.down());
+        }
+        return all;
+    }
+
     public Optional<TensorInfo> find(String name) {
         return file.findTensor(name);
     }

@@ -1,13 +1,12 @@
 package dev.mixtral4j.sampling;
 
+import dev.mixtral4j.spi.Discovery;
 import dev.mixtral4j.spi.Sampler;
 import dev.mixtral4j.spi.SamplerProvider;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceConfigurationError;
-import java.util.ServiceLoader;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,15 +49,13 @@ public final class SamplerRegistry {
      */
     public static SamplerRegistry discover(ClassLoader loader, List<? extends SamplerProvider> explicit) {
         List<SamplerProvider> all = new ArrayList<>(explicit);
-        try {
-            for (SamplerProvider p : ServiceLoader.load(SamplerProvider.class, loader)) {
+        for (Discovery.Found<SamplerProvider> f : Discovery.find(SamplerProvider.class, loader)) {
+            if (!f.ok()) {
+                LOG.warn("Mixtral4j: sampler provider {} could not be loaded: {}", f.className(), f.reason());
+            } else if (f.provider().getClass().getEnclosingClass() != BuiltinSamplerProviders.class) {
                 // The built-ins are registered too; they go last so third parties may replace them.
-                if (p.getClass().getEnclosingClass() != BuiltinSamplerProviders.class) {
-                    all.add(p);
-                }
+                all.add(f.provider());
             }
-        } catch (ServiceConfigurationError e) {
-            LOG.warn("Mixtral4j: a sampler provider could not be loaded: {}", e.getMessage());
         }
         all.addAll(BuiltinSamplerProviders.all());
         return new SamplerRegistry(all);
@@ -79,7 +76,7 @@ public final class SamplerRegistry {
     public Sampler create(String name, Map<String, String> parameters) {
         SamplerProvider p = providers.get(name);
         if (p == null) {
-            throw new IllegalArgumentException("unknown sampler '" + name + "' (known: " + String.join(", ", names()) + ")");
+            throw new UnknownSamplerException(name, "unknown sampler '" + name + "' (known: " + String.join(", ", names()) + ")");
         }
         return p.create(parameters);
     }

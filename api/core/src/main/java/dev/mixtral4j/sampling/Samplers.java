@@ -43,6 +43,19 @@ public final class Samplers {
         return SamplerRegistry.discover().parse(spec);
     }
 
+    /**
+     * {@link #fromSpec} when the discovered samplers know every name; else a {@link SamplerSpec}
+     * that a session resolves with its model's registry (samplers bound with Guice). Syntax errors
+     * are thrown at once either way.
+     */
+    public static Sampler parseLenient(String spec) {
+        try {
+            return fromSpec(spec);
+        } catch (UnknownSamplerException e) {
+            return new SamplerSpec(spec, e.name());
+        }
+    }
+
     /** Builds a chain in the order the methods are called; ends with dist or greedy. */
     public static final class ChainBuilder {
         private final List<Sampler> steps = new ArrayList<>();

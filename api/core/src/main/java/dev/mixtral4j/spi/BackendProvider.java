@@ -5,6 +5,8 @@ package dev.mixtral4j.spi;
  * ({@code provides dev.mixtral4j.spi.BackendProvider with ...} or META-INF/services).
  * Implementations must have a public no-argument constructor, must be cheap to construct and
  * must never throw from {@link #availability()}: a missing driver or library is reported there.
+ * The provider is where a backend's identity lives: {@link Backend#id()} and
+ * {@link Backend#description()} return its values.
  */
 public interface BackendProvider {
 
@@ -16,6 +18,13 @@ public interface BackendProvider {
 
     /** Preference for "auto" selection among available backends: higher wins. */
     int rank();
+
+    /**
+     * The SPI version this provider was compiled against: return {@link SpiVersion#CURRENT} (the
+     * constant is inlined at compile time, so it records the api the provider was built with).
+     * A provider of another version is listed as unavailable, with both versions as the reason.
+     */
+    int spiVersion();
 
     /** Whether this backend can run here; never throws. */
     Availability availability();

@@ -1,6 +1,5 @@
 package dev.mixtral4j.spi;
 
-import dev.mixtral4j.Message;
 import java.util.List;
 
 /** Text to token ids and back, for one vocabulary. Thread-safe. */
@@ -37,7 +36,7 @@ public interface Tokenizer {
      * Renders a conversation with the model's chat template (or the Mistral Instruct format
      * when the file has none), ready to {@link #encode} with {@code parseSpecial = true}.
      */
-    String applyChatTemplate(List<Message> messages, boolean addGenerationPrompt);
+    String applyChatTemplate(List<? extends ChatMessage> messages, boolean addGenerationPrompt);
 
     /** Incremental decoding of a token stream. */
     interface StreamingDecoder {

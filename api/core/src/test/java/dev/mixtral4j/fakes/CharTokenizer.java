@@ -1,6 +1,6 @@
 package dev.mixtral4j.fakes;
 
-import dev.mixtral4j.Message;
+import dev.mixtral4j.spi.ChatMessage;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Tokenizer;
@@ -159,12 +159,12 @@ public final class CharTokenizer implements Tokenizer {
     }
 
     @Override
-    public String applyChatTemplate(List<Message> messages, boolean addGenerationPrompt) {
+    public String applyChatTemplate(List<? extends ChatMessage> messages, boolean addGenerationPrompt) {
         StringBuilder sb = new StringBuilder("<s>");
-        for (Message m : messages) {
-            switch (m.role()) {
-                case SYSTEM, USER -> sb.append("[INST] ").append(m.content()).append(" [/INST]");
-                case ASSISTANT -> sb.append(m.content()).append("</s>");
+        for (ChatMessage m : messages) {
+            switch (m.roleName()) {
+                case "assistant" -> sb.append(m.content()).append("</s>");
+                default -> sb.append("[INST] ").append(m.content()).append(" [/INST]");
             }
         }
         return sb.toString();

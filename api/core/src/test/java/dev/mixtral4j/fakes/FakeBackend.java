@@ -1,12 +1,14 @@
 package dev.mixtral4j.fakes;
 
-import dev.mixtral4j.LoadOptions;
 import dev.mixtral4j.gguf.GgmlType;
+import dev.mixtral4j.gguf.ModelFormatException;
 import dev.mixtral4j.model.ModelConfig;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendModel;
+import dev.mixtral4j.spi.BackendOptions;
+import dev.mixtral4j.spi.BackendProvider;
 import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.DeviceInfo;
 import dev.mixtral4j.spi.Logits;
@@ -42,6 +44,8 @@ public final class FakeBackend implements Backend {
     private final List<FakeModel> models = Collections.synchronizedList(new ArrayList<>());
     private volatile long delayNanosPerForward;
     private volatile String refusal;
+    private final java.util.concurrent.atomic.AtomicInteger supportsCalls = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger loadCalls = new java.util.concurrent.atomic.AtomicInteger();
 
     public FakeBackend(String id) {
         this(id, FakeBackend::hashLogits);
@@ -92,6 +96,11 @@ public final class FakeBackend implements Backend {
     }
 
     @Override
+    public BackendProvider provider() {
+        return new TestBackendProvider(id, 0, () -> Availability.yes("in-test"), () -> this);
+    }
+
+    @Override
     public String id() {
         return id;
     }
@@ -118,17 +127,32 @@ public final class FakeBackend implements Backend {
 
     @Override
     public Availability supports(ModelFile model) {
+        supportsCalls.incrementAndGet();
         String r = refusal;
         return r == null ? Availability.yes("anything") : Availability.no(r);
     }
 
-    /** Makes {@link #supports} refuse every file with this reason (null: accept again). */
+    /** How often {@link #supports} and {@link #load} were called. */
+    public int supportsCalls() {
+        return supportsCalls.get();
+    }
+
+    public int loadCalls() {
+        return loadCalls.get();
+    }
+
+    /** Makes {@link #supports} and {@link #load} refuse every file with this reason (null: accept again). */
     public void refuse(String reason) {
         this.refusal = reason;
     }
 
     @Override
-    public FakeModel load(ModelFile model, LoadOptions options) {
+    public FakeModel load(ModelFile model, BackendOptions options) {
+        loadCalls.incrementAndGet();
+        String r = refusal;
+        if (r != null) {
+            throw new ModelFormatException(r);
+        }
         FakeModel m = new FakeModel(model.config());
         models.add(m);
         return m;

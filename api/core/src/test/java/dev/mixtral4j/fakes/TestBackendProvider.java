@@ -3,6 +3,7 @@ package dev.mixtral4j.fakes;
 import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendProvider;
+import dev.mixtral4j.spi.SpiVersion;
 import java.util.function.Supplier;
 
 /**
@@ -61,6 +62,11 @@ public class TestBackendProvider implements BackendProvider {
     }
 
     @Override
+    public int spiVersion() {
+        return SpiVersion.CURRENT;
+    }
+
+    @Override
     public Availability availability() {
         availabilityCalls++;
         return availability.get();
@@ -95,6 +101,18 @@ public class TestBackendProvider implements BackendProvider {
     public static final class AlphaImpostor extends TestBackendProvider {
         public AlphaImpostor() {
             super("alpha", 99, () -> Availability.yes("impostor"));
+        }
+    }
+
+    /** Built for an SPI version this api does not implement. */
+    public static final class OtherSpiVersion extends TestBackendProvider {
+        public OtherSpiVersion() {
+            super("elder", 50, () -> Availability.yes("ready"));
+        }
+
+        @Override
+        public int spiVersion() {
+            return SpiVersion.CURRENT - 1;
         }
     }
 

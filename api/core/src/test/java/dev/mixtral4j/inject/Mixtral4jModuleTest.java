@@ -53,6 +53,45 @@ class Mixtral4jModuleTest {
         }
     }
 
+    /** Always picks the character 'b': known only to the injector, not to ServiceLoader. */
+    public static final class PickB implements SamplerProvider {
+        @Override
+        public String name() {
+            return "pick-b";
+        }
+
+        @Override
+        public Sampler create(Map<String, String> parameters) {
+            return new Sampler() {
+                @Override
+                public String name() {
+                    return "pick-b";
+                }
+
+                @Override
+                public void apply(dev.mixtral4j.spi.Candidates c) {
+                    for (int i = 0; i < c.size(); i++) {
+                        if (c.ids()[i] == dev.mixtral4j.fakes.CharTokenizer.charToken('b')) {
+                            c.select(i);
+                            return;
+                        }
+                    }
+                    throw new IllegalStateException("no 'b' among the candidates");
+                }
+
+                @Override
+                public boolean selectsToken() {
+                    return true;
+                }
+
+                @Override
+                public Sampler copy() {
+                    return this;
+                }
+            };
+        }
+    }
+
     @Test
     void bindsDiscoveredAndUserProviders() throws Exception {
         URL dir = getClass().getClassLoader().getResource("discovery/");
@@ -107,6 +146,7 @@ class Mixtral4jModuleTest {
             protected void configure() {
                 Mixtral4jModule.addBackend(binder()).toInstance(TestBackendProvider.wrapping(fake, 1));
                 Mixtral4jModule.addTokenizer(binder()).to(dev.mixtral4j.fakes.CharTokenizer.Provider.class);
+                Mixtral4jModule.addSampler(binder()).to(PickB.class);
             }
         });
         dev.mixtral4j.ModelLoader loader = injector.getInstance(dev.mixtral4j.ModelLoader.class);
@@ -118,7 +158,15 @@ class Mixtral4jModuleTest {
             assertEquals("guiced", model.backend().id());
             assertEquals("aaa", session.generate("hi", dev.mixtral4j.generation.GenerationOptions.builder().maxTokens(3)
                     .build()).text(), "the bound tokenizer decodes");
+            // A sampler bound with Guice is known by name to the options builder too.
+            assertEquals("bbb", session.generate("hi", dev.mixtral4j.generation.GenerationOptions.builder().maxTokens(3)
+                    .sampler("pick-b").build()).text());
         }
+        // Without the injector's registry the name stays unknown, and says so.
+        IllegalArgumentException unknown = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> dev.mixtral4j.generation.GenerationOptions.builder().sampler("pick-b").build()
+                        .resolveSamplers(SamplerRegistry.builtins()));
+        assertTrue(unknown.getMessage().contains("unknown sampler 'pick-b'"), unknown.getMessage());
     }
 
     @Test

@@ -1,6 +1,5 @@
 package dev.mixtral4j.testkit;
 
-import dev.mixtral4j.LoadOptions;
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.gguf.ModelFormatException;
 import dev.mixtral4j.gguf.TensorInfo;
@@ -10,6 +9,9 @@ import dev.mixtral4j.quant.Dequantizer;
 import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendModel;
+import dev.mixtral4j.spi.BackendOptions;
+import dev.mixtral4j.spi.BackendProvider;
+import dev.mixtral4j.spi.SpiVersion;
 import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.DeviceInfo;
 import dev.mixtral4j.spi.Logits;
@@ -40,18 +42,39 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public String id() {
-        return "reference";
-    }
+    public BackendProvider provider() {
+        ReferenceBackend self = this;
+        return new BackendProvider() {
+            @Override
+            public String id() {
+                return "reference";
+            }
 
-    @Override
-    public String description() {
-        return "double-precision reference forward pass (tests only)";
-    }
+            @Override
+            public String description() {
+                return "double-precision reference forward pass (tests only)";
+            }
 
-    @Override
-    public Availability availability() {
-        return Availability.yes("always");
+            @Override
+            public int rank() {
+                return Integer.MIN_VALUE / 2;
+            }
+
+            @Override
+            public int spiVersion() {
+                return SpiVersion.CURRENT;
+            }
+
+            @Override
+            public Availability availability() {
+                return Availability.yes("always");
+            }
+
+            @Override
+            public Backend backend() {
+                return self;
+            }
+        };
     }
 
     @Override
@@ -86,7 +109,7 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
-    public BackendModel load(ModelFile model, LoadOptions options) {
+    public BackendModel load(ModelFile model, BackendOptions options) {
         model.tensors().validate();
         Availability a = supports(model);
         if (!a.available()) {

@@ -5,6 +5,7 @@ import dev.mixtral4j.backend.cuda.internal.PtxBundle;
 import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendProvider;
+import dev.mixtral4j.spi.SpiVersion;
 import dev.mixtral4j.spi.BackendUnavailableException;
 
 /**
@@ -35,6 +36,11 @@ public final class CudaBackendProvider implements BackendProvider {
     }
 
     @Override
+    public int spiVersion() {
+        return SpiVersion.CURRENT;
+    }
+
+    @Override
     public Availability availability() {
         return Probe.RESULT;
     }
@@ -45,6 +51,6 @@ public final class CudaBackendProvider implements BackendProvider {
         if (!a.available()) {
             throw new BackendUnavailableException("cuda backend unavailable: " + a.reason());
         }
-        return new CudaBackend(a, PtxBundle.packaged().orElseThrow());
+        return new CudaBackend(this, a, PtxBundle.packaged().orElseThrow());
     }
 }

@@ -13,7 +13,7 @@ import dev.mixtral4j.testkit.Fixtures.Fixture;
 class CudaConformanceTest extends BackendConformanceKit {
     // Built directly so an unavailable backend still answers availability() (the provider's
     // backend() refuses to hand one out).
-    private static final Backend BACKEND = new CudaBackend(new CudaBackendProvider().availability(),
+    private static final Backend BACKEND = new CudaBackend(new CudaBackendProvider(), new CudaBackendProvider().availability(),
             PtxBundle.packaged().orElse(null));
 
     @Override

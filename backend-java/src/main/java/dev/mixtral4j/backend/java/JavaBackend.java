@@ -1,12 +1,14 @@
 package dev.mixtral4j.backend.java;
 
-import dev.mixtral4j.LoadOptions;
 import dev.mixtral4j.backend.java.kernel.Kernels;
 import dev.mixtral4j.backend.java.kernel.VectorSupport;
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.model.ModelFile;
+import dev.mixtral4j.model.WeightMatrix;
 import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Backend;
+import dev.mixtral4j.spi.BackendOptions;
+import dev.mixtral4j.spi.BackendProvider;
 import dev.mixtral4j.spi.BackendModel;
 import dev.mixtral4j.spi.DeviceInfo;
 import java.util.List;
@@ -16,19 +18,15 @@ import java.util.Set;
 public final class JavaBackend implements Backend {
     public static final String ID = "java";
 
-    @Override
-    public String id() {
-        return ID;
+    private final BackendProvider provider;
+
+    JavaBackend(BackendProvider provider) {
+        this.provider = provider;
     }
 
     @Override
-    public String description() {
-        return "pure Java, jdk.incubator.vector (" + VectorSupport.F.vectorBitSize() + "-bit vectors), weights read in place";
-    }
-
-    @Override
-    public Availability availability() {
-        return JavaBackendProvider.checkAvailability();
+    public BackendProvider provider() {
+        return provider;
     }
 
     @Override
@@ -46,7 +44,10 @@ public final class JavaBackend implements Backend {
     @Override
     public Availability supports(ModelFile model) {
         try {
-            new JavaBackendModel(this, model, LoadOptions.defaults());
+            // Checks the tensor table only: nothing is built for an answer.
+            for (WeightMatrix m : model.tensors().allWeights()) {
+                Weight.check(model.path(), m);
+            }
             return Availability.yes("all tensors present with supported types and expected shapes");
         } catch (RuntimeException e) {
             return Availability.no(e.getMessage());
@@ -54,7 +55,7 @@ public final class JavaBackend implements Backend {
     }
 
     @Override
-    public BackendModel load(ModelFile model, LoadOptions options) {
+    public BackendModel load(ModelFile model, BackendOptions options) {
         return new JavaBackendModel(this, model, options);
     }
 }

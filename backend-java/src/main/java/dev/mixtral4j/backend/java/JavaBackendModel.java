@@ -1,6 +1,5 @@
 package dev.mixtral4j.backend.java;
 
-import dev.mixtral4j.LoadOptions;
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.gguf.ModelFormatException;
 import dev.mixtral4j.model.ModelConfig;
@@ -10,6 +9,7 @@ import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.model.TensorCatalogue;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendModel;
+import dev.mixtral4j.spi.BackendOptions;
 import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.SessionOptions;
 import java.util.EnumSet;
@@ -26,7 +26,7 @@ final class JavaBackendModel implements BackendModel {
     private final Backend backend;
     private final ModelFile file;
     private final ModelConfig config;
-    private final LoadOptions options;
+    private final BackendOptions options;
     final Weight embedding;
     final Weight outputNorm;
     final Weight output;
@@ -39,7 +39,7 @@ final class JavaBackendModel implements BackendModel {
     /** What this forward pass computes beyond the plain recipe; every other feature is refused. */
     static final Set<ModelFeature> SUPPORTED_FEATURES = EnumSet.of(ModelFeature.SLIDING_WINDOW);
 
-    JavaBackendModel(Backend backend, ModelFile file, LoadOptions options) {
+    JavaBackendModel(Backend backend, ModelFile file, BackendOptions options) {
         this.backend = backend;
         this.file = file;
         this.config = file.config();
@@ -77,7 +77,7 @@ final class JavaBackendModel implements BackendModel {
         return file;
     }
 
-    LoadOptions options() {
+    BackendOptions options() {
         return options;
     }
 

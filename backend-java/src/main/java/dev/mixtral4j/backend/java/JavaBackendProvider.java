@@ -4,6 +4,7 @@ import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendProvider;
 import dev.mixtral4j.spi.BackendUnavailableException;
+import dev.mixtral4j.spi.SpiVersion;
 
 /** ServiceLoader entry of the pure-Java backend (id "java"). */
 public final class JavaBackendProvider implements BackendProvider {
@@ -25,6 +26,11 @@ public final class JavaBackendProvider implements BackendProvider {
     }
 
     @Override
+    public int spiVersion() {
+        return SpiVersion.CURRENT;
+    }
+
+    @Override
     public Availability availability() {
         return checkAvailability();
     }
@@ -35,7 +41,7 @@ public final class JavaBackendProvider implements BackendProvider {
         if (!a.available()) {
             throw new BackendUnavailableException(a.reason());
         }
-        return new JavaBackend();
+        return new JavaBackend(this);
     }
 
     static Availability checkAvailability() {

@@ -10,6 +10,11 @@ import java.nio.file.Path;
 record Weight(WeightMatrix matrix, TensorKernel kernel) {
 
     static Weight of(Path file, WeightMatrix m) {
+        return new Weight(m, check(file, m));
+    }
+
+    /** The kernel for {@code m}, or a ModelFormatException naming the tensor when there is none. */
+    static TensorKernel check(Path file, WeightMatrix m) {
         TensorKernel k = Kernels.find(m.type()).orElseThrow(() -> new ModelFormatException(
                 file + ": tensor '" + m.name() + "' has type " + m.type()
                         + ", which the java backend does not compute with (supported: " + Kernels.supportedTypes() + ")"));
@@ -17,7 +22,7 @@ record Weight(WeightMatrix matrix, TensorKernel kernel) {
             throw new ModelFormatException(file + ": tensor '" + m.name() + "' rows of " + m.columns()
                     + " values are not whole " + m.type() + " blocks");
         }
-        return new Weight(m, k);
+        return k;
     }
 
     int rows() {

@@ -87,7 +87,7 @@ class ForwardPassTest {
         }
         Path p = b.write(dir.resolve(fileType + "-" + layout + ".gguf"));
         try (ModelFile file = ModelFile.open(p);
-             BackendModel model = new JavaBackend().load(file, LoadOptions.builder().threads(2).build());
+             BackendModel model = new JavaBackend(new JavaBackendProvider()).load(file, LoadOptions.builder().threads(2).build());
              BackendSession s = model.newSession(new SessionOptions(64, kv, 512))) {
             int[] toks = tokens(12, file.config().vocabSize(), 3);
             Logits got = s.forward(toks, 0, true);
@@ -95,11 +95,31 @@ class ForwardPassTest {
         }
     }
 
+    /** IQ4_NL and IQ4_XS, which no generator writes: a generated F32 model with its matrices re-encoded. */
+    @ParameterizedTest
+    @CsvSource({"IQ4_NL", "IQ4_XS"})
+    void iq4FilesMatchTheReference(GgmlType type) throws IOException {
+        Path f32 = SyntheticModel.builder().fileType("F32").embeddingLength(256).feedForwardLength(256).heads(4)
+                .kvHeads(2).seed(type.ordinal()).write(dir.resolve("base-" + type + ".gguf"));
+        Path p = Iq4Requantizer.requantize(f32, dir.resolve(type + ".gguf"), type);
+        try (ModelFile file = ModelFile.open(p);
+             BackendModel model = new JavaBackend(new JavaBackendProvider()).load(file, LoadOptions.builder().threads(2).build());
+             BackendSession s = model.newSession(new SessionOptions(64, GgmlType.F32, 512))) {
+            assertEquals(type, file.tensors().layers().get(0).wq().type());
+            int[] toks = tokens(12, file.config().vocabSize(), 3);
+            assertCloseToReference(file, s.forward(toks, 0, true), toks, 5e-3);
+            // decode: the matrix-vector path, token by token
+            try (BackendSession one = model.newSession(new SessionOptions(64, GgmlType.F32, 1))) {
+                assertCloseToReference(file, one.forward(toks, 0, true), toks, 5e-3);
+            }
+        }
+    }
+
     @Test
     void decodeAfterPrefillAndSmallBatchesAgreeWithOnePrefill() throws IOException {
         Path p = SyntheticModel.builder().fileType("Q8_0").seed(5).write(dir.resolve("consistency.gguf"));
         try (ModelFile file = ModelFile.open(p);
-             BackendModel model = new JavaBackend().load(file, LoadOptions.builder().threads(2).build())) {
+             BackendModel model = new JavaBackend(new JavaBackendProvider()).load(file, LoadOptions.builder().threads(2).build())) {
             int[] toks = tokens(20, file.config().vocabSize(), 9);
             Logits all;
             try (BackendSession s = model.newSession(new SessionOptions(64, GgmlType.F32, 512))) {
@@ -134,7 +154,7 @@ class ForwardPassTest {
         Path p = SyntheticModel.builder().fileType(fileType).contextLength(256).seed(21)
                 .write(dir.resolve("long-" + fileType + ".gguf"));
         try (ModelFile file = ModelFile.open(p);
-             BackendModel model = new JavaBackend().load(file, LoadOptions.builder().threads(2).build())) {
+             BackendModel model = new JavaBackend(new JavaBackendProvider()).load(file, LoadOptions.builder().threads(2).build())) {
             int[] toks = tokens(150, file.config().vocabSize(), 13);
             for (int batch : new int[] {512, 100}) {
                 try (BackendSession s = model.newSession(new SessionOptions(256, GgmlType.F32, batch))) {
@@ -149,7 +169,7 @@ class ForwardPassTest {
         Path p = SyntheticModel.builder().experts(0).expertsUsed(0).slidingWindow(5).fileType("F32").seed(11)
                 .write(dir.resolve("dense-swa.gguf"));
         try (ModelFile file = ModelFile.open(p);
-             BackendModel model = new JavaBackend().load(file, LoadOptions.builder().threads(2).build());
+             BackendModel model = new JavaBackend(new JavaBackendProvider()).load(file, LoadOptions.builder().threads(2).build());
              BackendSession s = model.newSession(new SessionOptions(64, GgmlType.F32, 4))) {
             assertEquals(5, file.config().slidingWindow());
             int[] toks = tokens(14, file.config().vocabSize(), 4);
@@ -161,7 +181,7 @@ class ForwardPassTest {
     void tiedOutputMatchesTheReference() throws IOException {
         Path p = SyntheticModel.builder().tiedOutput(true).fileType("Q8_0").seed(12).write(dir.resolve("tied.gguf"));
         try (ModelFile file = ModelFile.open(p);
-             BackendModel model = new JavaBackend().load(file, LoadOptions.builder().threads(1).build());
+             BackendModel model = new JavaBackend(new JavaBackendProvider()).load(file, LoadOptions.builder().threads(1).build());
              BackendSession s = model.newSession(new SessionOptions(32, GgmlType.F32, 512))) {
             assertTrue(file.tensors().isOutputTied());
             int[] toks = tokens(6, file.config().vocabSize(), 5);
@@ -173,7 +193,7 @@ class ForwardPassTest {
     void rejectsBadTokensAndPositionsBeforeAnyArithmetic() throws IOException {
         Path p = SyntheticModel.builder().seed(13).write(dir.resolve("bad-input.gguf"));
         try (ModelFile file = ModelFile.open(p);
-             BackendModel model = new JavaBackend().load(file, LoadOptions.builder().threads(1).build());
+             BackendModel model = new JavaBackend(new JavaBackendProvider()).load(file, LoadOptions.builder().threads(1).build());
              BackendSession s = model.newSession(new SessionOptions(8, null, 512))) {
             int vocab = file.config().vocabSize();
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -221,7 +241,7 @@ class ForwardPassTest {
         Path base = SyntheticModel.builder().seed(14).write(dir.resolve("base14.gguf"));
         Path p = rewrite(base, dir.resolve("q8_1.gguf"), "blk.1.attn_q.weight", GgmlType.Q8_1, null);
         try (ModelFile file = ModelFile.open(p)) {
-            JavaBackend backend = new JavaBackend();
+            JavaBackend backend = new JavaBackend(new JavaBackendProvider());
             Availability a = backend.supports(file);
             assertFalse(a.available());
             assertTrue(a.reason().contains("Q8_1") && a.reason().contains("blk.1.attn_q.weight"), a.reason());
@@ -236,10 +256,10 @@ class ForwardPassTest {
         Path base = SyntheticModel.builder().seed(15).write(dir.resolve("base15.gguf"));
         Path p = rewrite(base, dir.resolve("missing.gguf"), null, null, "blk.1.ffn_norm.weight");
         try (ModelFile file = ModelFile.open(p)) {
-            Availability a = new JavaBackend().supports(file);
+            Availability a = new JavaBackend(new JavaBackendProvider()).supports(file);
             assertFalse(a.available());
             assertTrue(a.reason().contains("blk.1.ffn_norm.weight"), a.reason());
-            assertThrows(ModelFormatException.class, () -> new JavaBackend().load(file, LoadOptions.defaults()));
+            assertThrows(ModelFormatException.class, () -> new JavaBackend(new JavaBackendProvider()).load(file, LoadOptions.defaults()));
         }
     }
 }

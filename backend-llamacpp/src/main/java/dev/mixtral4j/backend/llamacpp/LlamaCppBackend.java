@@ -1,12 +1,13 @@
 package dev.mixtral4j.backend.llamacpp;
 
-import dev.mixtral4j.LoadOptions;
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.gguf.ModelFormatException;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendModel;
+import dev.mixtral4j.spi.BackendOptions;
+import dev.mixtral4j.spi.BackendProvider;
 import dev.mixtral4j.spi.DeviceInfo;
 import java.util.EnumSet;
 import java.util.List;
@@ -20,17 +21,19 @@ final class LlamaCppBackend implements Backend {
     private static volatile LlamaCppBackend instance;
 
     private final LlamaRuntime runtime;
+    private final BackendProvider provider;
 
-    private LlamaCppBackend(LlamaRuntime runtime) {
+    private LlamaCppBackend(LlamaRuntime runtime, BackendProvider provider) {
         this.runtime = runtime;
+        this.provider = provider;
     }
 
-    static LlamaCppBackend instance(LlamaRuntime runtime) {
+    static LlamaCppBackend instance(LlamaRuntime runtime, BackendProvider provider) {
         LlamaCppBackend b = instance;
         if (b == null) {
             synchronized (LlamaCppBackend.class) {
                 if (instance == null) {
-                    instance = new LlamaCppBackend(runtime);
+                    instance = new LlamaCppBackend(runtime, provider);
                 }
                 b = instance;
             }
@@ -43,13 +46,8 @@ final class LlamaCppBackend implements Backend {
     }
 
     @Override
-    public String id() {
-        return LlamaCppBackendProvider.ID;
-    }
-
-    @Override
-    public String description() {
-        return "llama.cpp " + PackagedLibraries.LLAMA_CPP_VERSION + " (" + runtime.directory() + ")";
+    public BackendProvider provider() {
+        return provider;
     }
 
     @Override
@@ -87,7 +85,7 @@ final class LlamaCppBackend implements Backend {
     }
 
     @Override
-    public BackendModel load(ModelFile model, LoadOptions options) {
+    public BackendModel load(ModelFile model, BackendOptions options) {
         runtime.require();
         Availability ok = supports(model);
         if (!ok.available()) {

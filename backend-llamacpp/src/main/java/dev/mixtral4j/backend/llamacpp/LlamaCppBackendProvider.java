@@ -3,6 +3,7 @@ package dev.mixtral4j.backend.llamacpp;
 import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendProvider;
+import dev.mixtral4j.spi.SpiVersion;
 
 /**
  * Service entry point of the llama.cpp backend (id {@code llamacpp}). Construction is free; the
@@ -32,6 +33,11 @@ public final class LlamaCppBackendProvider implements BackendProvider {
     }
 
     @Override
+    public int spiVersion() {
+        return SpiVersion.CURRENT;
+    }
+
+    @Override
     public Availability availability() {
         try {
             return LlamaRuntime.get().availability();
@@ -44,6 +50,6 @@ public final class LlamaCppBackendProvider implements BackendProvider {
     public Backend backend() {
         LlamaRuntime runtime = LlamaRuntime.get();
         runtime.require();
-        return LlamaCppBackend.instance(runtime);
+        return LlamaCppBackend.instance(runtime, this);
     }
 }

@@ -1,6 +1,5 @@
 package dev.mixtral4j.backend.llamacpp;
 
-import dev.mixtral4j.LoadOptions;
 import dev.mixtral4j.backend.llamacpp.bindings.Llama;
 import dev.mixtral4j.backend.llamacpp.bindings.llama_model_params;
 import dev.mixtral4j.gguf.ModelFormatException;
@@ -10,6 +9,7 @@ import dev.mixtral4j.model.ModelConfig;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendModel;
+import dev.mixtral4j.spi.BackendOptions;
 import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.SessionOptions;
 import java.lang.foreign.Arena;
@@ -24,9 +24,9 @@ import java.util.Set;
  * closes its open sessions first (a context must not outlive its model), then frees the model.
  */
 final class LlamaCppModel implements BackendModel {
-    /** {@link LoadOptions#extra()} key: "false" turns off ggml's repacked CPU weight copies. */
+    /** {@link BackendOptions#extra()} key: "false" turns off ggml's repacked CPU weight copies. */
     static final String REPACK_OPTION = "llamacpp.repack";
-    /** {@link LoadOptions#extra()} key: flash attention "on", "off" or "auto" (llama.cpp's default). */
+    /** {@link BackendOptions#extra()} key: flash attention "on", "off" or "auto" (llama.cpp's default). */
     static final String FLASH_ATTENTION_OPTION = "llamacpp.flash-attn";
     /** {@code LLAMA_LOAD_MODE_NONE} of {@code enum llama_load_mode} in llama.h: read, do not map. */
     static final int LLAMA_LOAD_MODE_NONE = 0;
@@ -57,7 +57,7 @@ final class LlamaCppModel implements BackendModel {
         this.causal = file.metadata().findBool(file.config().architecture() + ".attention.causal").orElse(true);
     }
 
-    static LlamaCppModel load(LlamaCppBackend backend, ModelFile file, LoadOptions options) {
+    static LlamaCppModel load(LlamaCppBackend backend, ModelFile file, BackendOptions options) {
         String flash = options.extra().get(FLASH_ATTENTION_OPTION);
         if (flash != null && !List.of("on", "off", "auto").contains(flash)) {
             throw new IllegalArgumentException(FLASH_ATTENTION_OPTION + " must be on, off or auto, not " + flash);
@@ -75,7 +75,7 @@ final class LlamaCppModel implements BackendModel {
      * Calls {@code llama_model_load_from_file}; a refusal becomes a {@link ModelFormatException}
      * carrying what llama.cpp logged about it.
      */
-    static MemorySegment loadNative(LlamaRuntime runtime, String path, LoadOptions options, boolean vocabOnly) {
+    static MemorySegment loadNative(LlamaRuntime runtime, String path, BackendOptions options, boolean vocabOnly) {
         MemorySegment model;
         String said;
         try (Arena arena = Arena.ofConfined()) {

@@ -1,8 +1,8 @@
 package dev.mixtral4j.backend.llamacpp;
 
-import dev.mixtral4j.Message;
 import dev.mixtral4j.backend.llamacpp.bindings.Llama;
 import dev.mixtral4j.backend.llamacpp.bindings.llama_chat_message;
+import dev.mixtral4j.spi.ChatMessage;
 import dev.mixtral4j.spi.Tokenizer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -11,7 +11,6 @@ import java.lang.ref.Cleaner;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * llama.cpp's own tokenizer, over a vocabulary-only {@code llama_model}. The native model is
@@ -192,15 +191,15 @@ final class LlamaCppTokenizer implements Tokenizer, AutoCloseable {
     }
 
     @Override
-    public String applyChatTemplate(List<Message> messages, boolean addGenerationPrompt) {
+    public String applyChatTemplate(List<? extends ChatMessage> messages, boolean addGenerationPrompt) {
         checkOpen();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment chat = llama_chat_message.allocateArray(Math.max(1, messages.size()), arena);
             long textBytes = 0;
             for (int i = 0; i < messages.size(); i++) {
-                Message m = messages.get(i);
+                ChatMessage m = messages.get(i);
                 MemorySegment msg = llama_chat_message.asSlice(chat, i);
-                llama_chat_message.role(msg, arena.allocateFrom(m.role().name().toLowerCase(Locale.ROOT)));
+                llama_chat_message.role(msg, arena.allocateFrom(m.roleName()));
                 llama_chat_message.content(msg, arena.allocateFrom(m.content()));
                 textBytes += m.content().getBytes(StandardCharsets.UTF_8).length;
             }

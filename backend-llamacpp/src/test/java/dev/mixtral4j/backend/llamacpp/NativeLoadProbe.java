@@ -53,7 +53,7 @@ public final class NativeLoadProbe {
         LoadOptions options = LoadOptions.builder().backend("llamacpp").threads(1).build();
         BackendModel model;
         try {
-            model = LlamaCppModel.load(LlamaCppBackend.instance(runtime), file, options);
+            model = LlamaCppModel.load(LlamaCppBackend.instance(runtime, new LlamaCppBackendProvider()), file, options);
         } catch (RuntimeException e) {
             say("llama.cpp refuses: " + e.getMessage());
             return;

@@ -1,11 +1,11 @@
 package dev.mixtral4j.backend.llamacpp;
 
-import dev.mixtral4j.LoadOptions;
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendModel;
+import dev.mixtral4j.spi.BackendOptions;
 import dev.mixtral4j.spi.BackendProvider;
 import dev.mixtral4j.spi.BackendUnavailableException;
 import dev.mixtral4j.spi.DeviceInfo;
@@ -21,18 +21,8 @@ final class UnavailableBackend implements Backend {
     }
 
     @Override
-    public String id() {
-        return provider.id();
-    }
-
-    @Override
-    public String description() {
-        return provider.description();
-    }
-
-    @Override
-    public Availability availability() {
-        return provider.availability();
+    public BackendProvider provider() {
+        return provider;
     }
 
     @Override
@@ -51,7 +41,7 @@ final class UnavailableBackend implements Backend {
     }
 
     @Override
-    public BackendModel load(ModelFile model, LoadOptions options) {
+    public BackendModel load(ModelFile model, BackendOptions options) {
         throw new BackendUnavailableException(availability().reason());
     }
 }

@@ -1,6 +1,5 @@
 package dev.mixtral4j.backend.cuda.internal;
 
-import dev.mixtral4j.LoadOptions;
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.gguf.ModelFormatException;
 import dev.mixtral4j.model.LayerWeights;
@@ -12,6 +11,8 @@ import dev.mixtral4j.model.WeightMatrix;
 import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendModel;
+import dev.mixtral4j.spi.BackendOptions;
+import dev.mixtral4j.spi.BackendProvider;
 import dev.mixtral4j.spi.BackendUnavailableException;
 import dev.mixtral4j.spi.DeviceInfo;
 import java.lang.foreign.MemorySegment;
@@ -26,10 +27,12 @@ public final class CudaBackend implements Backend {
     public static final String ID = "cuda";
     private static final Set<GgmlType> NORM_TYPES = EnumSet.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16);
 
+    private final BackendProvider provider;
     private final Availability availability;
     private final PtxBundle ptx;
 
-    public CudaBackend(Availability availability, PtxBundle ptx) {
+    public CudaBackend(BackendProvider provider, Availability availability, PtxBundle ptx) {
+        this.provider = provider;
         this.availability = availability;
         this.ptx = ptx;
     }
@@ -83,14 +86,14 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public String id() {
-        return ID;
+    public BackendProvider provider() {
+        return provider;
     }
 
     @Override
     public String description() {
-        return "NVIDIA GPUs through the CUDA driver API; Mixtral4j's own kernels (PTX"
-                + (ptx == null ? ", not built" : " from nvcc " + ptx.nvccVersion()) + ")";
+        // the provider's line, and which kernels this instance runs
+        return provider.description() + " (PTX" + (ptx == null ? ", not built" : " from nvcc " + ptx.nvccVersion()) + ")";
     }
 
     @Override
@@ -186,7 +189,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public BackendModel load(ModelFile model, LoadOptions options) {
+    public BackendModel load(ModelFile model, BackendOptions options) {
         if (!availability.available()) {
             throw new BackendUnavailableException("cuda backend unavailable: " + availability.reason());
         }

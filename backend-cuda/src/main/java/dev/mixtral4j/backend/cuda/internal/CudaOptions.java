@@ -1,13 +1,13 @@
 package dev.mixtral4j.backend.cuda.internal;
 
-import dev.mixtral4j.LoadOptions;
+import dev.mixtral4j.spi.BackendOptions;
 import dev.mixtral4j.gguf.GgmlType;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The CUDA backend's view of {@link LoadOptions}, checked up front.
+ * The CUDA backend's view of {@link BackendOptions}, checked up front.
  *
  * @param device        CUDA device ordinal
  * @param contextLength default session context, 0 for the model's trained context
@@ -45,7 +45,7 @@ public record CudaOptions(int device, int contextLength, int batchSize, GgmlType
         }
     }
 
-    public static CudaOptions from(LoadOptions o) {
+    public static CudaOptions from(BackendOptions o) {
         Map<String, String> extra = o.extra();
         Set<String> unknown = new TreeSet<>();
         for (String key : extra.keySet()) {

@@ -15,7 +15,8 @@ public final class Kernels {
         for (TensorKernel k : new TensorKernel[] {
             new F32Kernel(), new F16Kernel(), new BF16Kernel(),
             new Q8_0Kernel(), new Q4_0Kernel(), new Q4_1Kernel(), new Q5_0Kernel(), new Q5_1Kernel(),
-            new Q2_KKernel(), new Q3_KKernel(), new Q4_KKernel(), new Q5_KKernel(), new Q6_KKernel()}) {
+            new Q2_KKernel(), new Q3_KKernel(), new Q4_KKernel(), new Q5_KKernel(), new Q6_KKernel(),
+            new IQ4_NLKernel(), new IQ4_XSKernel()}) {
             BY_TYPE.put(k.type(), k);
         }
     }

@@ -16,7 +16,7 @@ class KernelTest {
 
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
-        "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+        "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"})
     void dequantizeDotMatvecAndMatmulMatchTheScalarLoop(GgmlType type) {
         check(type, 512 + (type.blockSize() == 1 ? 8 : 0), 7, 6);
     }
@@ -26,7 +26,7 @@ class KernelTest {
      * 70 tokens = two tiles of 32 + 6 by dot products), exact tiles, and a batch too small to pack.
      */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "Q8_0", "Q4_0", "Q4_K", "Q6_K", "IQ4_XS"})
     void matmulOverWholeAndPartialTiles(GgmlType type) {
         check(type, 256 + (type.blockSize() == 1 ? 8 : 0), 75, 70);
         check(type, 256, 8, 64);
@@ -49,7 +49,7 @@ class KernelTest {
 
     /** An odd number of 32-value blocks: the two-blocks-per-iteration dots must finish the last one. */
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL"})
     void oddBlockCounts(GgmlType type) {
         check(type, 7 * 32, 7, 6);
         check(type, 32, 7, 6);

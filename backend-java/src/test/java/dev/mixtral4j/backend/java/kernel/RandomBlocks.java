@@ -35,7 +35,7 @@ final class RandomBlocks {
             default -> rnd.nextBytes(data);
         }
         int[] halves = switch (type) {
-            case Q8_0, Q4_0, Q5_0 -> new int[] {0};
+            case Q8_0, Q4_0, Q5_0, IQ4_NL, IQ4_XS -> new int[] {0};
             case Q4_1, Q5_1, Q4_K, Q5_K -> new int[] {0, 2};
             case Q2_K -> new int[] {80, 82};
             case Q3_K -> new int[] {108};

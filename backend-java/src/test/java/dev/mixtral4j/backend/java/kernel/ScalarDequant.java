@@ -10,6 +10,9 @@ import java.nio.ByteOrder;
  * reference the vectorised kernels are checked against.
  */
 public final class ScalarDequant {
+    /** ggml-common.h's kvalues_iq4nl. */
+    private static final int[] IQ4_TABLE = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
     private ScalarDequant() {
     }
 
@@ -37,6 +40,27 @@ public final class ScalarDequant {
                         int q = u(b, o + 2 + j);
                         y[yo + j] = d * ((q & 0xF) - 8);
                         y[yo + j + 16] = d * ((q >> 4) - 8);
+                    }
+                }
+                case IQ4_NL -> {
+                    float d = h(b, o);
+                    for (int j = 0; j < 16; j++) {
+                        int q = u(b, o + 2 + j);
+                        y[yo + j] = d * IQ4_TABLE[q & 0xF];
+                        y[yo + j + 16] = d * IQ4_TABLE[q >> 4];
+                    }
+                }
+                case IQ4_XS -> {
+                    float d = h(b, o);
+                    int scalesH = b.getShort(o + 2) & 0xFFFF;
+                    for (int g = 0; g < 8; g++) {
+                        int ls = ((u(b, o + 4 + g / 2) >> (4 * (g % 2))) & 0xF) | (((scalesH >> (2 * g)) & 3) << 4);
+                        float dl = d * (ls - 32);
+                        for (int j = 0; j < 16; j++) {
+                            int q = u(b, o + 8 + 16 * g + j);
+                            y[yo + 32 * g + j] = dl * IQ4_TABLE[q & 0xF];
+                            y[yo + 32 * g + j + 16] = dl * IQ4_TABLE[q >> 4];
+                        }
                     }
                 }
                 case Q4_1 -> {

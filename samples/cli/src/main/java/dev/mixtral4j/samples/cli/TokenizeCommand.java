@@ -1,5 +1,6 @@
 package dev.mixtral4j.samples.cli;
 
+import dev.mixtral4j.ModelLoader;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Tokenizer;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -84,8 +84,8 @@ public final class TokenizeCommand implements Callable<Integer> {
     }
 
     private Tokenizer tokenizerFor(ModelFile file) {
-        List<TokenizerProvider> providers = new ArrayList<>();
-        ServiceLoader.load(TokenizerProvider.class).forEach(providers::add);
+        List<TokenizerProvider> providers = new ArrayList<>(ModelLoader.discoverTokenizers(
+                Thread.currentThread().getContextClassLoader()));
         providers.sort(Comparator.comparingInt(TokenizerProvider::rank).reversed());
         StringBuilder reasons = new StringBuilder();
         for (TokenizerProvider p : providers) {

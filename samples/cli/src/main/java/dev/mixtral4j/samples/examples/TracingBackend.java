@@ -1,12 +1,13 @@
 package dev.mixtral4j.samples.examples;
 
-import dev.mixtral4j.LoadOptions;
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.model.ModelConfig;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendModel;
+import dev.mixtral4j.spi.BackendOptions;
+import dev.mixtral4j.spi.BackendProvider;
 import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.DeviceInfo;
 import dev.mixtral4j.spi.Logits;
@@ -20,15 +21,17 @@ import org.slf4j.LoggerFactory;
 final class TracingBackend implements Backend {
     private static final Logger LOG = LoggerFactory.getLogger(TracingBackend.class);
 
+    private final BackendProvider provider;
     private final Backend inner;
 
-    TracingBackend(Backend inner) {
+    TracingBackend(BackendProvider provider, Backend inner) {
+        this.provider = provider;
         this.inner = inner;
     }
 
     @Override
-    public String id() {
-        return TracingBackendProvider.ID;
+    public BackendProvider provider() {
+        return provider;
     }
 
     @Override
@@ -57,9 +60,9 @@ final class TracingBackend implements Backend {
     }
 
     @Override
-    public BackendModel load(ModelFile model, LoadOptions options) {
+    public BackendModel load(ModelFile model, BackendOptions options) {
         long t0 = System.nanoTime();
-        BackendModel m = inner.load(model, options.toBuilder().backend(inner.id()).build());
+        BackendModel m = inner.load(model, options);
         LOG.debug("loaded {} on {} in {} ms", model.path().getFileName(), inner.id(), (System.nanoTime() - t0) / 1_000_000);
         return new Model(m);
     }

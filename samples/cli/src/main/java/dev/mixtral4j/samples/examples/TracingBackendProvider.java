@@ -4,9 +4,10 @@ import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendProvider;
 import dev.mixtral4j.spi.BackendUnavailableException;
+import dev.mixtral4j.spi.Discovery;
+import dev.mixtral4j.spi.SpiVersion;
 import java.util.Comparator;
 import java.util.Optional;
-import java.util.ServiceLoader;
 
 /**
  * An example of a third-party backend: a decorator that runs every call on another backend and
@@ -39,6 +40,11 @@ public final class TracingBackendProvider implements BackendProvider {
     }
 
     @Override
+    public int spiVersion() {
+        return SpiVersion.CURRENT;
+    }
+
+    @Override
     public Availability availability() {
         try {
             return inner().map(p -> Availability.yes("wraps " + p.id()))
@@ -53,15 +59,15 @@ public final class TracingBackendProvider implements BackendProvider {
     @Override
     public Backend backend() {
         BackendProvider inner = inner().orElseThrow(() -> new BackendUnavailableException(availability().reason()));
-        return new TracingBackend(inner.backend());
+        return new TracingBackend(this, inner.backend());
     }
 
     /** The wrapped provider: the one named by the property, else the best available other one. */
     private static Optional<BackendProvider> inner() {
         String wanted = System.getProperty(INNER_PROPERTY);
-        return ServiceLoader.load(BackendProvider.class).stream()
-                .filter(h -> h.type() != TracingBackendProvider.class)
-                .map(ServiceLoader.Provider::get)
+        return Discovery.providers(Discovery.find(BackendProvider.class, Thread.currentThread().getContextClassLoader()))
+                .stream()
+                .filter(p -> !(p instanceof TracingBackendProvider))
                 .filter(p -> wanted == null || p.id().equalsIgnoreCase(wanted))
                 .filter(p -> p.availability().available())
                 .max(Comparator.comparingInt(BackendProvider::rank));

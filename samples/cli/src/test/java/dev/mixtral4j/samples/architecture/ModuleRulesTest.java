@@ -133,6 +133,19 @@ class ModuleRulesTest {
     }
 
     @Test
+    void theSpiStandsAloneWithoutTheFacade() {
+        // A backend or tokenizer author reads spi (plus the gguf and model types it hands over);
+        // nothing there may lead back up to the user API, the generation loop or the samplers.
+        noClasses().that().resideInAPackage("dev.mixtral4j.spi..")
+                .should().dependOnClassesThat().resideInAnyPackage(ROOT, "dev.mixtral4j.generation..",
+                        "dev.mixtral4j.sampling..", "dev.mixtral4j.inject..")
+                .because("the SPI is what implementers compile against; the facade builds on it, never the reverse")
+                .check(production);
+        assertTrue(production.stream().anyMatch(c -> c.getPackageName().equals("dev.mixtral4j.spi")),
+                "spi classes were not imported");
+    }
+
+    @Test
     void tokenizerDependsOnlyOnApi() {
         noClasses().that().resideInAPackage(TOKENIZER)
                 .should().dependOnClassesThat().resideInAnyPackage(BACKENDS, SAMPLES)

@@ -1,12 +1,13 @@
 package dev.mixtral4j.samples.testbackend;
 
-import dev.mixtral4j.LoadOptions;
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.model.ModelConfig;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendModel;
+import dev.mixtral4j.spi.BackendOptions;
+import dev.mixtral4j.spi.SpiVersion;
 import dev.mixtral4j.spi.BackendProvider;
 import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.BackendUnavailableException;
@@ -49,6 +50,11 @@ public final class FakeBackendProvider implements BackendProvider {
     }
 
     @Override
+    public int spiVersion() {
+        return SpiVersion.CURRENT;
+    }
+
+    @Override
     public Availability availability() {
         return Boolean.getBoolean(ENABLE) ? Availability.yes("enabled for this test")
                 : Availability.no("test fake, enabled with -D" + ENABLE + "=true");
@@ -59,7 +65,7 @@ public final class FakeBackendProvider implements BackendProvider {
         if (!availability().available()) {
             throw new BackendUnavailableException(availability().reason());
         }
-        return new FakeBackend();
+        return new FakeBackend(this);
     }
 
     /** The logit of {@code token} after a history whose running hash is {@code state}. */
@@ -73,14 +79,15 @@ public final class FakeBackendProvider implements BackendProvider {
     }
 
     static final class FakeBackend implements Backend {
-        @Override
-        public String id() {
-            return ID;
+        private final BackendProvider provider;
+
+        FakeBackend(BackendProvider provider) {
+            this.provider = provider;
         }
 
         @Override
-        public String description() {
-            return "test-only fake backend";
+        public BackendProvider provider() {
+            return provider;
         }
 
         @Override
@@ -104,7 +111,7 @@ public final class FakeBackendProvider implements BackendProvider {
         }
 
         @Override
-        public BackendModel load(ModelFile model, LoadOptions options) {
+        public BackendModel load(ModelFile model, BackendOptions options) {
             ModelConfig config = model.config();
             Backend self = this;
             return new BackendModel() {
