@@ -23,7 +23,7 @@ export JAVA_HOME="$java_home" PATH="$java_home/bin:$PATH"
 
 if [ "${MIXTRAL4J_NO_BUILD:-}" != "1" ]; then
   echo "building samples and backend-cuda (tests compiled, not run)..."
-  (cd "$root" && ./mvnw -q -B -DskipTests package dependency:build-classpath \
+  (cd "$root" && ./mvnw -q -B -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true package dependency:build-classpath \
       -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt -pl samples/cli,backend-cuda -am)
 fi
 

@@ -10,8 +10,12 @@ import java.util.TreeMap;
  *
  * @param backend       backend id, or "auto" for the best available (also read from
  *                      {@code -Dmixtral4j.backend} / {@code MIXTRAL4J_BACKEND} when "auto")
- * @param threads       CPU threads (default: available processors)
- * @param contextLength default KV cache length for sessions; 0 means the model's trained context
+ * @param threads       CPU threads (default: available processors; more than that is allowed and
+ *                      logged as a warning when the model loads)
+ * @param contextLength default KV cache length for sessions; 0 (the default) means the smaller of
+ *                      {@link #DEFAULT_CONTEXT} and the model's trained context, resolved when the
+ *                      model loads (a full 32k cache of Mixtral takes gigabytes); for the whole trained
+ *                      context give its length, {@code ModelFile.config().contextLength()}
  * @param batchSize     most tokens one forward call computes at once
  * @param kvCacheType   F32 or F16, or null for the backend's default
  * @param gpuLayers     layers to offload where a backend offloads (-1: all)
@@ -27,6 +31,9 @@ public record LoadOptions(String backend, int threads, int contextLength, int ba
                           boolean weightsInMemory)
         implements BackendOptions {
 
+    /** The cap of the default context: sessions get the smaller of this and the model's context. */
+    public static final int DEFAULT_CONTEXT = 4096;
+
     public LoadOptions {
         if (backend == null || backend.isBlank()) {
             throw new IllegalArgumentException("backend id must not be empty (use \"auto\")");
@@ -41,6 +48,14 @@ public record LoadOptions(String backend, int threads, int contextLength, int ba
             throw new IllegalArgumentException("batch size must be positive: " + batchSize);
         }
         extra = Map.copyOf(extra);
+    }
+
+    /** These options with the default context (0) made concrete for a model trained on {@code trainedContext}. */
+    LoadOptions withContextFor(int trainedContext) {
+        if (contextLength != 0) {
+            return this;
+        }
+        return toBuilder().contextLength(Math.min(DEFAULT_CONTEXT, trainedContext)).build();
     }
 
     public static LoadOptions defaults() {

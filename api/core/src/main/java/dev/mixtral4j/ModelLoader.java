@@ -105,13 +105,21 @@ public final class ModelLoader {
      * @throws BackendUnavailableException when no backend fits, with the reason for each
      * @throws dev.mixtral4j.gguf.ModelFormatException when the file is not a model we can read
      */
-    public Model load(Path path, LoadOptions options) throws IOException {
-        ModelFile file = ModelFile.open(path, options.weightsInMemory());
+    public Model load(Path path, LoadOptions requested) throws IOException {
+        ModelFile file = ModelFile.open(path, requested.weightsInMemory());
         try {
             if (file.gguf().tensors().isEmpty()) {
                 // otherwise each backend blames whichever tensor it looks for first
                 throw new ModelFormatException(path + " is a vocabulary-only file (no tensors): it holds a tokenizer"
                         + " but no weights to run");
+            }
+            // Defaults for a small machine, settled once here so that backends, sessions and
+            // Model.options() all see the same numbers.
+            LoadOptions options = requested.withContextFor(file.config().contextLength());
+            int cores = Runtime.getRuntime().availableProcessors();
+            if (options.threads() > cores) {
+                LOG.warn("Mixtral4j: {} threads asked for but {} cores are available: threads beyond the cores"
+                        + " compete for them and usually make {} slower", options.threads(), cores, path.getFileName());
             }
             List<Backend> choices = backends.choices(options.backend());
             List<String> refusals = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.mixtral4j;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +16,7 @@ import dev.mixtral4j.generation.GenerationResult;
 import dev.mixtral4j.generation.StopReason;
 import dev.mixtral4j.sampling.Samplers;
 import dev.mixtral4j.spi.BackendUnavailableException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -175,8 +177,44 @@ class SessionTest {
             assertEquals(16, s.options().batchSize());
         }
         try (Model m = w.load(LoadOptions.defaults()); Session s = m.newSession()) {
-            assertEquals(4096, s.contextLength(), "0 means the model's trained context");
+            assertEquals(4096, s.contextLength(), "the default is the model's trained context up to 4096");
         }
+        FakeWorld big = new FakeWorld(Files.createDirectories(dir.resolve("big")), FakeWorld::printable, 8192);
+        try (Model m = big.load(LoadOptions.defaults()); Session s = m.newSession()) {
+            assertEquals(LoadOptions.DEFAULT_CONTEXT, s.contextLength(), "the default context is capped at 4096");
+            assertEquals(LoadOptions.DEFAULT_CONTEXT, m.options().contextLength(), "Model.options() shows the context used");
+        }
+        try (Model m = big.load(LoadOptions.builder().contextLength(8192).build()); Session s = m.newSession()) {
+            assertEquals(8192, s.contextLength(), "the whole trained context when asked for");
+        }
+        FakeWorld small = new FakeWorld(Files.createDirectories(dir.resolve("small")), FakeWorld::printable, 64);
+        try (Model m = small.load(LoadOptions.defaults()); Session s = m.newSession()) {
+            assertEquals(64, s.contextLength(), "a model trained on less keeps its own context");
+        }
+    }
+
+    @Test
+    void moreThreadsThanCoresLoadsWithAWarning() throws Exception {
+        FakeWorld w = new FakeWorld(dir, FakeWorld::printable, 64);
+        int cores = Runtime.getRuntime().availableProcessors();
+        String quiet = loadCapturingStdErr(w, LoadOptions.builder().threads(cores).build());
+        assertFalse(quiet.contains("cores are available"), quiet);
+        String warned = loadCapturingStdErr(w, LoadOptions.builder().threads(cores + 1).build());
+        assertTrue(warned.contains("WARN") && warned.contains((cores + 1) + " threads asked for but " + cores
+                + " cores are available"), warned);
+    }
+
+    /** slf4j-simple (the test binding) writes to the System.err of the moment it logs. */
+    private static String loadCapturingStdErr(FakeWorld w, LoadOptions options) throws Exception {
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
+        try (Model m = w.load(options)) {
+            assertEquals(options.threads(), m.options().threads(), "the threads asked for are kept");
+        } finally {
+            System.setErr(saved);
+        }
+        return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Test

@@ -26,7 +26,7 @@ public interface Tokenizer {
     /** Decodes ids to text, byte tokens reassembled as UTF-8; control tokens are skipped. */
     String decode(int[] tokens);
 
-    /** The raw piece of a token as stored in the vocabulary (e.g. "▁Hello", "<0x0A>", "</s>"). */
+    /** The raw piece of a token as stored in the vocabulary (e.g. {@code "▁Hello"}, {@code "<0x0A>"}, {@code "</s>"}). */
     String piece(int token);
 
     /** A fresh decoder for a token stream that emits only complete UTF-8 characters. */

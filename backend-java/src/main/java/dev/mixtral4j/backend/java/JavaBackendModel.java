@@ -61,6 +61,9 @@ final class JavaBackendModel implements BackendModel {
         for (int i = 0; i < pairs; i++) {
             ropeFreq[i] = Math.pow(config.ropeFreqBase(), -2.0 * i / config.ropeDimensionCount());
         }
+        if (Warmup.requested(options.extra())) {
+            Warmup.run(this);
+        }
     }
 
     @Override

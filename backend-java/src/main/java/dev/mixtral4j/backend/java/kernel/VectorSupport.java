@@ -74,7 +74,7 @@ public final class VectorSupport {
         return (FloatVector) h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    /** Σ a[aOff+i] * b[bOff+i] for i < n, vectorised, any n. */
+    /** {@code Σ a[aOff+i] * b[bOff+i]} for {@code i < n}, vectorised, any n. */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         FloatVector acc0 = FloatVector.zero(F);
         FloatVector acc1 = FloatVector.zero(F);
@@ -94,7 +94,7 @@ public final class VectorSupport {
         return sum;
     }
 
-    /** y[yOff+i] += a * x[xOff+i] for i < n. */
+    /** {@code y[yOff+i] += a * x[xOff+i]} for {@code i < n}. */
     public static void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
         int i = 0;
         FloatVector va = FloatVector.broadcast(F, a);

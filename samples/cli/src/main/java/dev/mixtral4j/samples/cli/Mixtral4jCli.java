@@ -37,7 +37,8 @@ public final class Mixtral4jCli implements Runnable {
             GenerateCommand.class,
             ChatCommand.class,
             TokenizeCommand.class,
-            BenchCommand.class);
+            BenchCommand.class,
+            ServeCommand.class);
 
     public static final int OK = 0;
     public static final int FAILURE = 1;

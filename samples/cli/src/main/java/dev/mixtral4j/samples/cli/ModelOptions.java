@@ -10,8 +10,8 @@ import picocli.CommandLine.Option;
 
 /** The options every command that loads a model for generation shares (a picocli mixin). */
 public final class ModelOptions {
-    /** KV cache length used unless --ctx says otherwise: a full 32k cache of Mixtral would take gigabytes. */
-    static final int DEFAULT_CONTEXT = 4096;
+    /** KV cache length used unless --ctx says otherwise (the API's default): a full 32k cache of Mixtral would take gigabytes. */
+    static final int DEFAULT_CONTEXT = LoadOptions.DEFAULT_CONTEXT;
 
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model file.")
     Path model;
@@ -47,15 +47,18 @@ public final class ModelOptions {
         return b.contextLength(context == null ? 0 : context).build();
     }
 
-    /** Loads the model; without --ctx the context is capped at {@value #DEFAULT_CONTEXT}. */
+    /**
+     * Loads the model; without --ctx the API's default context applies (the smaller of
+     * {@value #DEFAULT_CONTEXT} and the model's), with --ctx 0 the model's whole trained context.
+     */
     Model load() throws IOException {
         LoadOptions options = loadOptions();
-        if (context == null) {
+        if (context != null && context == 0) {
             int trained;
             try (ModelFile file = ModelFile.open(model)) {
                 trained = file.config().contextLength();
             }
-            options = options.toBuilder().contextLength(Math.min(DEFAULT_CONTEXT, trained)).build();
+            options = options.toBuilder().contextLength(trained).build();
         }
         return Mixtral4j.load(model, options);
     }

@@ -34,6 +34,8 @@ class ModuleRulesTest {
     static final String TOKENIZER = "dev.mixtral4j.tokenizer..";
     static final String BACKENDS = "dev.mixtral4j.backend..";
     static final String SAMPLES = "dev.mixtral4j.samples..";
+    static final String SERVER_PACKAGE = "dev.mixtral4j.samples.server";
+    static final String SERVER = SERVER_PACKAGE + "..";
     static final String TOOLS = "dev.mixtral4j.tools..";
     static final String TESTKIT = "dev.mixtral4j.testkit..";
 
@@ -178,6 +180,25 @@ class ModuleRulesTest {
         noClasses().that().resideInAPackage(SAMPLES)
                 .should().dependOnClassesThat().resideInAPackage(BACKENDS)
                 .because("the CLI and examples find backends with ServiceLoader, so any backend jar plugs in")
+                .check(production);
+    }
+
+    @Test
+    void theServerReachesBackendsOnlyThroughTheApi() {
+        // The server module depends on the api alone at compile time: the tokenizer (chat templates)
+        // and the backends come in through the api's SPIs at run time, and the CLI is its user.
+        assertTrue(production.stream().anyMatch(c -> c.getPackageName().equals(SERVER_PACKAGE)),
+                "server classes were not imported");
+        classes().that().resideInAPackage(SERVER)
+                .should().onlyDependOnClassesThat(DescribedPredicate.describe(
+                        "in the JDK, the api, the server itself or its HTTP and JSON libraries",
+                        (JavaClass c) -> c.getPackageName().startsWith("java") || c.getPackageName().startsWith("jdk.")
+                                || c.getPackageName().startsWith("org.slf4j") || inApi().test(c)
+                                || c.getPackageName().startsWith(SERVER_PACKAGE)
+                                || c.getPackageName().startsWith("io.helidon.")
+                                || c.getPackageName().startsWith("com.fasterxml.jackson.")
+                                || c.isPrimitive() || c.isArray() && c.getBaseComponentType().isPrimitive()))
+                .because("the server reaches backends and the tokenizer only through the api")
                 .check(production);
     }
 
