@@ -23,8 +23,9 @@ import java.util.TreeMap;
  * @param extra         backend-specific options, e.g. {@code llamacpp.path}
  * @param weightsInMemory read the weights into memory instead of mapping the file: slower to
  *                      load and not shared with the page cache, but immune to the file being
- *                      truncated or replaced while loaded (which a mapping turns into an error on
- *                      java and cuda, and into a SIGBUS that kills the process on llama.cpp)
+ *                      truncated or replaced while loaded (which a mapping turns into a
+ *                      MappedFileChangedException on java, and into a SIGBUS that kills the
+ *                      process in llama.cpp, or in cuda's upload while it loads)
  */
 public record LoadOptions(String backend, int threads, int contextLength, int batchSize,
                           GgmlType kvCacheType, int gpuLayers, int device, Map<String, String> extra,

@@ -108,11 +108,6 @@ public final class ModelLoader {
     public Model load(Path path, LoadOptions requested) throws IOException {
         ModelFile file = ModelFile.open(path, requested.weightsInMemory());
         try {
-            if (file.gguf().tensors().isEmpty()) {
-                // otherwise each backend blames whichever tensor it looks for first
-                throw new ModelFormatException(path + " is a vocabulary-only file (no tensors): it holds a tokenizer"
-                        + " but no weights to run");
-            }
             // Defaults for a small machine, settled once here so that backends, sessions and
             // Model.options() all see the same numbers.
             LoadOptions options = requested.withContextFor(file.config().contextLength());

@@ -52,6 +52,16 @@ public final class ModelFile implements AutoCloseable {
         return config;
     }
 
+    /**
+     * Why no backend can run this file because it has no weights at all (a vocabulary-only file,
+     * like llama.cpp's test vocabularies), or null. Backends refuse with this before looking for
+     * any tensor, so the message says what is wrong rather than naming the first tensor missing.
+     */
+    public String vocabularyOnlyReason() {
+        return gguf.tensors().isEmpty()
+                ? "it is a vocabulary-only file (no tensors): it holds a tokenizer but no weights to run" : null;
+    }
+
     public TensorCatalogue tensors() {
         return tensors;
     }

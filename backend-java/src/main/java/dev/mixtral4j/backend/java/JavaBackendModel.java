@@ -14,6 +14,7 @@ import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.SessionOptions;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -39,12 +40,20 @@ final class JavaBackendModel implements BackendModel {
     /** What this forward pass computes beyond the plain recipe; every other feature is refused. */
     static final Set<ModelFeature> SUPPORTED_FEATURES = EnumSet.of(ModelFeature.SLIDING_WINDOW);
 
+    /** Why this backend must not run the file whatever its tensors (no weights, math it does not compute), or empty. */
+    static Optional<String> refusal(ModelFile file) {
+        if (file.vocabularyOnlyReason() != null) {
+            return Optional.of(file.vocabularyOnlyReason());
+        }
+        return ModelFeatures.refusal(file, SUPPORTED_FEATURES, "java");
+    }
+
     JavaBackendModel(Backend backend, ModelFile file, BackendOptions options) {
         this.backend = backend;
         this.file = file;
         this.config = file.config();
         this.options = options;
-        ModelFeatures.refusal(file, SUPPORTED_FEATURES, "java").ifPresent(why -> {
+        refusal(file).ifPresent(why -> {
             throw new ModelFormatException(file.path() + ": " + why);
         });
         TensorCatalogue t = file.tensors();

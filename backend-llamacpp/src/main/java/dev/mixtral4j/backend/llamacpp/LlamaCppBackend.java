@@ -72,6 +72,9 @@ final class LlamaCppBackend implements Backend {
     @Override
     public Availability supports(ModelFile model) {
         try {
+            if (model.vocabularyOnlyReason() != null) {
+                return Availability.no(model.vocabularyOnlyReason());
+            }
             if (model.config().isMoe() && !model.tensors().hasMergedExperts()) {
                 return Availability.no("per-expert tensors (blk.N.ffn_gate.E.weight) are not loaded by llama.cpp "
                         + PackagedLibraries.LLAMA_CPP_VERSION + "; use a file with merged ffn_*_exps tensors or the java backend");

@@ -140,6 +140,9 @@ public final class CudaBackend implements Backend {
     public static Optional<String> checkModel(ModelFile model) {
         try {
             ModelConfig c = model.config();
+            if (model.vocabularyOnlyReason() != null) {
+                return Optional.of(model.vocabularyOnlyReason());
+            }
             Optional<String> features = ModelFeatures.refusal(model, SUPPORTED_FEATURES, "cuda");
             if (features.isPresent()) {
                 return features;

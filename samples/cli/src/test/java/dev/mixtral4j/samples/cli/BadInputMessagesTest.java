@@ -72,8 +72,8 @@ class BadInputMessagesTest {
     void generateOnAVocabularyOnlyFile() throws IOException {
         Path vocab = GgufRewrite.of(model).dropTensors(n -> true).write(dir.resolve("vocab-only.gguf"));
         String err = oneErrorLine(CliRun.of("generate", "-m", vocab.toString(), "-p", "hi", "-n", "1"));
-        assertTrue(err.contains(vocab + " is a vocabulary-only file (no tensors)"), err);
-        assertFalse(err.contains("per-expert"), err);
+        assertTrue(err.contains("it is a vocabulary-only file (no tensors)"), err);
+        assertFalse(err.contains("per-expert") || err.contains("missing"), err);
     }
 
     @Test
