@@ -8,6 +8,7 @@ module dev.mixtral4j.samples {
     // demo and bench write synthetic models.
     requires dev.mixtral4j.tools;
     requires info.picocli;
+    requires me.tongfei.progressbar;
     requires dev.mixtral4j.samples.server;
 
     uses dev.mixtral4j.spi.BackendProvider;

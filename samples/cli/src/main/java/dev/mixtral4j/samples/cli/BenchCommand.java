@@ -178,7 +178,9 @@ public final class BenchCommand implements Callable<Integer> {
         double[] tg = new double[repetitions];
         double ppCpu = 0;
         double tgCpu = 0;
-        try (BackendModel bm = be.load(mf, options)) {
+        int runs = (promptTokens > 0 ? repetitions + 1 : 0) + (genTokens > 0 ? repetitions + 1 : 0);
+        try (Progress bar = Progress.start(spec, "bench " + be.id(), runs, null, 1);
+             BackendModel bm = be.load(mf, options)) {
             // As llama-bench does: each test has one session sized to that test (n_ctx = p for pp,
             // n for tg), warmed up once, then cleared between repetitions. A fresh session per
             // repetition would time first-touch page faults of new compute buffers (llama.cpp's
@@ -187,6 +189,7 @@ public final class BenchCommand implements Callable<Integer> {
                 int ppCtx = Math.min(trained, promptTokens);
                 try (BackendSession s = bm.newSession(new SessionOptions(ppCtx, kvType, batch))) {
                     s.forward(prompt, 0, false); // warm-up: the whole test once, like llama-bench
+                    bar.step();
                     for (int r = 0; r < repetitions; r++) {
                         s.truncate(0);
                         double c0 = processCpuSeconds();
@@ -194,6 +197,8 @@ public final class BenchCommand implements Callable<Integer> {
                         s.forward(prompt, 0, false);
                         pp[r] = promptTokens / ((System.nanoTime() - t0) / 1e9);
                         ppCpu += processCpuSeconds() - c0;
+                        bar.step();
+                        bar.message(String.format(Locale.ROOT, "pp %.1f t/s", pp[r]));
                     }
                 }
             }
@@ -204,6 +209,7 @@ public final class BenchCommand implements Callable<Integer> {
                     for (int i = 0; i < Math.min(8, genTokens); i++) {
                         s.forward(new int[] {1 + i}, i, false);
                     }
+                    bar.step();
                     for (int r = 0; r < repetitions; r++) {
                         s.truncate(0);
                         int token = 1;
@@ -214,6 +220,8 @@ public final class BenchCommand implements Callable<Integer> {
                         }
                         tg[r] = genTokens / ((System.nanoTime() - t0) / 1e9);
                         tgCpu += processCpuSeconds() - c0;
+                        bar.step();
+                        bar.message(String.format(Locale.ROOT, "tg %.1f t/s", tg[r]));
                     }
                 }
             }
@@ -291,9 +299,11 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        err.printf("writing synthetic model %s (%.2f GiB), once...%n", target, b.tensorBytes() / (double) (1L << 30));
-        err.flush();
-        return b.write(target);
+        if (!Progress.quiet(spec)) {
+            err.printf("writing synthetic model %s (%.2f GiB), once...%n", target, b.tensorBytes() / (double) (1L << 30));
+            err.flush();
+        }
+        return SyntheticModelWriter.write(spec, b, target);
     }
 
     /** The file's llama.cpp file type name, else its most common weight type by bytes. */

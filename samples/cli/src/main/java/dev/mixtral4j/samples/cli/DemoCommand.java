@@ -308,7 +308,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (!Files.isRegularFile(file)) {
             out.printf("writing a synthetic Mixtral model to %s ...%n", file);
             out.flush();
-            b.write(file);
+            SyntheticModelWriter.write(spec, b, file);
         }
         return file;
     }

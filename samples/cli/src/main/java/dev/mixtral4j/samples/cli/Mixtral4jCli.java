@@ -38,6 +38,7 @@ public final class Mixtral4jCli implements Runnable {
             ChatCommand.class,
             TokenizeCommand.class,
             BenchCommand.class,
+            PerplexityCommand.class,
             ServeCommand.class);
 
     public static final int OK = 0;
@@ -47,6 +48,10 @@ public final class Mixtral4jCli implements Runnable {
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
             description = "Print stack traces and more detail on failure.")
     boolean verbose;
+
+    @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT,
+            description = "No progress bars or progress messages on stderr (for scripts).")
+    boolean quiet;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

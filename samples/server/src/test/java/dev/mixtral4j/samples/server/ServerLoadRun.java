@@ -38,7 +38,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>A benchmark, not part of {@code verify}: {@code ./mvnw -B -pl samples/server -am verify
  * -Pserver-load -Dtest=ServerLoadRun -Dsurefire.failIfNoSpecifiedTests=false
- * [-Dload.seconds=60] [-Dload.maxTokens=64]}. It fails when a client that stays gets an error.
+ * [-Dload.seconds=60] [-Dload.maxTokens=64] [-Dload.embedding=64]}: a synthetic Mixtral (8 experts,
+ * 2 used, 2 layers) with Mistral's vocabulary from ../shared/vocab when present. It fails when a client that stays gets an error.
  */
 @Tag("load")
 class ServerLoadRun {
@@ -55,8 +56,10 @@ class ServerLoadRun {
         int seconds = Integer.getInteger("load.seconds", 60);
         int maxTokens = Integer.getInteger("load.maxTokens", 64);
         Path dir = Files.createTempDirectory("mixtral4j-load");
-        SyntheticModel.Builder spec = SyntheticModel.builder().name("load").seed(5).embeddingLength(256).layers(4)
-                .heads(8).kvHeads(4).feedForwardLength(512).experts(8).expertsUsed(2).contextLength(2048);
+        // Small on purpose: the run measures the server (slots, queue, streaming) more than the model.
+        int width = Integer.getInteger("load.embedding", 64);
+        SyntheticModel.Builder spec = SyntheticModel.builder().name("load").seed(5).embeddingLength(width).layers(2)
+                .heads(4).kvHeads(2).feedForwardLength(2 * width).experts(8).expertsUsed(2).contextLength(2048);
         Path vocab = Path.of(System.getProperty("mixtral4j.shared", "../shared"), "vocab", "mistral-v1-vocab.gguf");
         if (Files.isRegularFile(vocab)) {
             spec.tokenizerFrom(vocab);
@@ -230,6 +233,8 @@ class ServerLoadRun {
         sb.append(String.format(Locale.ROOT, "| what | value |%n|---|---|%n"));
         sb.append(String.format(Locale.ROOT, "| clients / slots / run | %d streaming / %d / %d s (%.1f s with the last answers) |%n",
                 CLIENTS, PARALLEL, seconds, wall));
+        sb.append(String.format(Locale.ROOT, "| model | synthetic Mixtral, embedding %d, 2 layers, 8 experts (2 used), java backend |%n",
+                Integer.getInteger("load.embedding", 64)));
         sb.append(String.format(Locale.ROOT, "| answers served to clients that stayed | %d (max_tokens %d, %d tokens in all) |%n",
                 served, maxTokens, tokens));
         sb.append(String.format(Locale.ROOT, "| errors for clients that stayed | %d |%n", stayerErrors));

@@ -1,0 +1,106 @@
+package dev.mixtral4j.samples.cli;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Locale;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * Progress bars for long work (me.tongfei:progressbar), always on the command's error stream so
+ * that piped standard output stays clean. Shown when that stream is a terminal, never with
+ * {@code --quiet}; {@code -Dmixtral4j.progress=always|never} overrides (tests use {@code always}).
+ */
+final class Progress implements AutoCloseable {
+    /** A bar that shows nothing: what quiet and non-terminal runs get. */
+    private static final Progress NONE = new Progress(null, null);
+
+    private final ProgressBar bar;
+    private final PrintWriter err;
+
+    private Progress(ProgressBar bar, PrintWriter err) {
+        this.bar = bar;
+        this.err = err;
+    }
+
+    /** A bar of {@code max} steps named {@code task}, on {@code spec}'s error stream when bars are wanted. */
+    static Progress start(CommandSpec spec, String task, long max, String unit, long unitSize) {
+        if (!wanted(spec)) {
+            return NONE;
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        ProgressBarBuilder b = ProgressBar.builder().setTaskName(task).setInitialMax(max)
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
+                .setConsumer(new DelegatingProgressBarConsumer(line -> {
+                    err.print('\r');
+                    err.print(line);
+                    err.flush();
+                }, 100))
+                .startsFrom(0, Duration.ZERO);
+        if (unit != null) {
+            b.setUnit(unit, unitSize);
+        }
+        return new Progress(b.build(), err);
+    }
+
+    /** True unless --quiet, -Dmixtral4j.progress=never, or (when auto) no terminal on stderr. */
+    static boolean wanted(CommandSpec spec) {
+        if (quiet(spec)) {
+            return false;
+        }
+        String mode = System.getProperty("mixtral4j.progress", "auto").toLowerCase(Locale.ROOT);
+        return switch (mode) {
+            case "always" -> true;
+            case "never" -> false;
+            default -> System.console() != null && System.console().isTerminal();
+        };
+    }
+
+    /** Whether --quiet was given on this command or a parent. */
+    static boolean quiet(CommandSpec spec) {
+        for (CommandSpec s = spec; s != null; s = s.parent()) {
+            CommandLine.ParseResult parsed = s.commandLine().getParseResult();
+            if (parsed != null && parsed.hasMatchedOption("--quiet")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void stepTo(long n) {
+        if (bar != null) {
+            bar.stepTo(n);
+        }
+    }
+
+    void step() {
+        if (bar != null) {
+            bar.step();
+        }
+    }
+
+    void message(String extra) {
+        if (bar != null) {
+            bar.setExtraMessage(extra);
+        }
+    }
+
+    void maxHint(long max) {
+        if (bar != null) {
+            bar.maxHint(max);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (bar != null) {
+            bar.close();
+            err.println(); // the bar redraws its line with \r: end it so what follows starts clean
+            err.flush();
+        }
+    }
+}
