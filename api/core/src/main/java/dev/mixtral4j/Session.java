@@ -32,7 +32,7 @@ public final class Session implements AutoCloseable {
     private volatile String closedBecause;
 
     Session(Model model, BackendModel backendModel, BackendSession session, SessionOptions options) {
-        this(model, backendModel, new KvSequence(session, options.batchSize()), options);
+        this(model, backendModel, new KvSequence(session), options);
     }
 
     private Session(Model model, BackendModel backendModel, KvSequence sequence, SessionOptions options) {
@@ -174,7 +174,7 @@ public final class Session implements AutoCloseable {
         BackendSession targetSession = targetModel.newSession(options);
         KvSequence moved;
         try {
-            moved = sequence.replayInto(targetSession, options.batchSize());
+            moved = sequence.replayInto(targetSession);
         } catch (RuntimeException | Error e) {
             targetSession.close();
             throw e;

@@ -43,11 +43,12 @@ class GenerationLoopTest {
     @Test
     void greedyTokensMatchTheModelFunctionAndPrefillIsChunked() throws Exception {
         FakeWorld w = new FakeWorld(dir, FakeWorld::printable, 256);
-        try (Model m = w.load(LoadOptions.builder().batchSize(64).build()); Session s = m.newSession()) {
+        // the session's batch size is the one batching setting: the backend session splits the prompt
+        try (Model m = w.load(LoadOptions.builder().batchSize(4).build()); Session s = m.newSession()) {
             assertEquals("a", m.backend().id(), "auto picks the higher rank");
             String prompt = "The quick brown";
             int[] promptTokens = TOK.encode(prompt, true, false);
-            GenerationResult r = s.generate(prompt, greedy(12).batchSize(4).build());
+            GenerationResult r = s.generate(prompt, greedy(12).build());
             assertArrayEquals(FakeWorld.greedy(FakeWorld::printable, promptTokens, 12), r.tokens());
             assertEquals(TOK.decode(r.tokens()), r.text());
             assertEquals(StopReason.MAX_TOKENS, r.stopReason());
@@ -206,7 +207,7 @@ class GenerationLoopTest {
         try (Model m = w.load(); Session s = m.newSession()) {
             var cancel = new dev.mixtral4j.generation.CancelHandle();
             cancel.cancel();
-            GenerationResult r = s.generate("a long prompt", greedy(10).batchSize(2).cancel(cancel).build());
+            GenerationResult r = s.generate("a long prompt", greedy(10).cancel(cancel).build());
             assertEquals(StopReason.CANCELLED, r.stopReason());
             assertEquals(0, r.tokens().length);
             assertTrue(w.a.calls().isEmpty());

@@ -120,7 +120,7 @@ public final class Generation implements Iterator<GeneratedToken>, AutoCloseable
                 sampler.accept(t);
             }
             prefilled = prompt.length - Math.min(sequence.commonPrefix(prompt), prompt.length - 1);
-            logits = sequence.prefill(prompt, options.batchSize(), this::cancelled);
+            logits = sequence.prefill(prompt, this::cancelled);
             promptNanos = System.nanoTime() - startNanos;
             if (logits == null) {
                 prefilled = 0;

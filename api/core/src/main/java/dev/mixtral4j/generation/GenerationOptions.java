@@ -21,13 +21,12 @@ import java.util.Set;
  * @param addBos       prepend the BOS token when encoding a text prompt
  * @param parseSpecial turn control-token text (e.g. "[INST]") of a text prompt into control tokens;
  *                     leave false for untrusted text (chat always parses its own template)
- * @param batchSize    most prompt tokens per forward call during the prefill; 0: the session's batch size
  * @param cancel       checked between steps, or null (sessions also offer {@code cancel()})
  * @param ignoreEndOfGeneration keep going past the tokenizer's end-of-generation tokens (for
  *                     benchmarks that need exactly {@code maxTokens}); user stop tokens still stop
  */
 public record GenerationOptions(int maxTokens, Sampler sampler, List<String> stopStrings, Set<Integer> stopTokens,
-                                boolean addBos, boolean parseSpecial, int batchSize, CancelHandle cancel,
+                                boolean addBos, boolean parseSpecial, CancelHandle cancel,
                                 boolean ignoreEndOfGeneration) {
 
     public static final int DEFAULT_MAX_TOKENS = 256;
@@ -47,9 +46,6 @@ public record GenerationOptions(int maxTokens, Sampler sampler, List<String> sto
             if (s == null || s.isEmpty()) {
                 throw new IllegalArgumentException("stop strings must not be empty");
             }
-        }
-        if (batchSize < 0) {
-            throw new IllegalArgumentException("batch size must not be negative: " + batchSize);
         }
         stopStrings = List.copyOf(stopStrings);
         stopTokens = Set.copyOf(stopTokens);
@@ -82,7 +78,6 @@ public record GenerationOptions(int maxTokens, Sampler sampler, List<String> sto
         b.stopTokens.addAll(stopTokens);
         b.addBos = addBos;
         b.parseSpecial = parseSpecial;
-        b.batchSize = batchSize;
         b.cancel = cancel;
         b.ignoreEndOfGeneration = ignoreEndOfGeneration;
         return b;
@@ -95,7 +90,6 @@ public record GenerationOptions(int maxTokens, Sampler sampler, List<String> sto
         private final Set<Integer> stopTokens = new LinkedHashSet<>();
         private boolean addBos = true;
         private boolean parseSpecial;
-        private int batchSize;
         private CancelHandle cancel;
         private boolean ignoreEndOfGeneration;
 
@@ -153,11 +147,6 @@ public record GenerationOptions(int maxTokens, Sampler sampler, List<String> sto
             return this;
         }
 
-        public Builder batchSize(int tokens) {
-            this.batchSize = tokens;
-            return this;
-        }
-
         public Builder cancel(CancelHandle cancel) {
             this.cancel = cancel;
             return this;
@@ -169,7 +158,7 @@ public record GenerationOptions(int maxTokens, Sampler sampler, List<String> sto
         }
 
         public GenerationOptions build() {
-            return new GenerationOptions(maxTokens, sampler, stopStrings, stopTokens, addBos, parseSpecial, batchSize,
+            return new GenerationOptions(maxTokens, sampler, stopStrings, stopTokens, addBos, parseSpecial,
                     cancel, ignoreEndOfGeneration);
         }
     }

@@ -3,6 +3,7 @@ package dev.mixtral4j.generation;
 import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.Logits;
 import java.util.Arrays;
+import java.util.concurrent.CancellationException;
 
 /**
  * A backend session together with the tokens it has seen: the first {@link #evaluatedCount()}
@@ -10,26 +11,19 @@ import java.util.Arrays;
  * computed. This is what lets a new prompt reuse the cached prefix it shares with the history,
  * and what a transfer to another backend replays.
  *
- * <p>Methods are synchronized so that {@link #close()} from another thread waits for a forward
- * call in flight instead of freeing the backend session under it; after close every forward
- * call fails with an {@link IllegalStateException}.
+ * <p>It does not split inputs: the backend session does (one batching layer, the session's batch
+ * size), and stops between its batches when a prefill is cancelled or the session closes.
+ * {@link #close()} from another thread closes the backend session, which waits for a forward call
+ * in flight to stop; after close every forward call fails with an {@link IllegalStateException}.
  */
 public final class KvSequence implements AutoCloseable {
     private final BackendSession session;
-    private final int defaultBatchSize;
     private int[] tokens = new int[0];
     private int evaluated;
-    private boolean closed;
+    private volatile boolean closed;
 
-    /**
-     * @param defaultBatchSize most tokens per forward call when a prefill does not say
-     */
-    public KvSequence(BackendSession session, int defaultBatchSize) {
-        if (defaultBatchSize <= 0) {
-            throw new IllegalArgumentException("batch size must be positive: " + defaultBatchSize);
-        }
+    public KvSequence(BackendSession session) {
         this.session = session;
-        this.defaultBatchSize = defaultBatchSize;
         if (session.position() != 0) {
             session.truncate(0);
         }
@@ -41,10 +35,6 @@ public final class KvSequence implements AutoCloseable {
 
     public int contextLength() {
         return session.contextLength();
-    }
-
-    public int defaultBatchSize() {
-        return defaultBatchSize;
     }
 
     /** Every token of the sequence, the pending one included. */
@@ -76,12 +66,11 @@ public final class KvSequence implements AutoCloseable {
      * returns the logits after its last token. The last prompt token is always computed (its
      * logits are needed), so at most {@code prompt.length - 1} tokens are reused.
      *
-     * @param batchSize most tokens per forward call (0: the default)
-     * @param cancelled checked between chunks; when true, returns null with the sequence holding
-     *                  the chunks computed so far
+     * @param cancelled checked between the session's batches; when true, returns null with the
+     *                  sequence holding the batches computed so far
      * @return the last row of logits, or null when cancelled
      */
-    public synchronized float[] prefill(int[] prompt, int batchSize, java.util.function.BooleanSupplier cancelled) {
+    public synchronized float[] prefill(int[] prompt, java.util.function.BooleanSupplier cancelled) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("empty prompt: nothing to generate from (add BOS?)");
         }
@@ -89,22 +78,21 @@ public final class KvSequence implements AutoCloseable {
             throw new IllegalArgumentException("prompt of " + prompt.length + " tokens does not fit the context of "
                     + session.contextLength() + " tokens");
         }
-        int chunk = batchSize > 0 ? batchSize : defaultBatchSize;
         int start = Math.min(commonPrefix(prompt), prompt.length - 1);
         keep(start);
-        tokens = prompt.clone();
-        float[] last = null;
-        for (int pos = start; pos < prompt.length; pos += chunk) {
-            if (cancelled.getAsBoolean()) {
-                tokens = Arrays.copyOf(tokens, evaluated);
-                return null;
-            }
-            int end = Math.min(prompt.length, pos + chunk);
-            Logits logits = forward(Arrays.copyOfRange(prompt, pos, end), pos);
-            evaluated = end;
-            last = logits.last();
+        if (cancelled.getAsBoolean()) {
+            return null;
         }
-        return last;
+        tokens = prompt.clone();
+        try {
+            Logits logits = forward(Arrays.copyOfRange(prompt, start, prompt.length), start, cancelled);
+            evaluated = prompt.length;
+            return logits.last();
+        } catch (CancellationException e) {
+            evaluated = Math.min(session.position(), prompt.length);
+            tokens = Arrays.copyOf(prompt, evaluated);
+            return null;
+        }
     }
 
     /**
@@ -129,7 +117,7 @@ public final class KvSequence implements AutoCloseable {
         if (!hasPending()) {
             throw new IllegalStateException("no pending token");
         }
-        Logits logits = forward(new int[] {tokens[evaluated]}, evaluated);
+        Logits logits = forward(new int[] {tokens[evaluated]}, evaluated, () -> false);
         evaluated++;
         return logits.last();
     }
@@ -148,26 +136,25 @@ public final class KvSequence implements AutoCloseable {
 
     /**
      * A new sequence on {@code target} with the same tokens: the cached ones are computed there
-     * again (in chunks of {@code batchSize}), the pending one stays pending. This sequence is left
-     * untouched; on failure the target session is left to the caller.
+     * again (the target session splits them into its batches), the pending one stays pending.
+     * This sequence is left untouched; on failure the target session is left to the caller.
      */
-    public synchronized KvSequence replayInto(BackendSession target, int batchSize) {
-        KvSequence copy = new KvSequence(target, batchSize);
-        for (int pos = 0; pos < evaluated; pos += batchSize) {
-            int end = Math.min(evaluated, pos + batchSize);
-            copy.forward(Arrays.copyOfRange(tokens, pos, end), pos);
-            copy.evaluated = end;
+    public synchronized KvSequence replayInto(BackendSession target) {
+        KvSequence copy = new KvSequence(target);
+        if (evaluated > 0) {
+            copy.forward(Arrays.copyOf(tokens, evaluated), 0, () -> false);
+            copy.evaluated = evaluated;
         }
         copy.tokens = tokens.clone();
         return copy;
     }
 
-    private Logits forward(int[] input, int start) {
+    private Logits forward(int[] input, int start, java.util.function.BooleanSupplier stop) {
         if (closed) {
             throw new IllegalStateException("the backend session is closed");
         }
         try {
-            return session.forward(input, start, false);
+            return session.forward(input, start, false, stop);
         } catch (RuntimeException e) {
             // Trust only what the backend says it still holds.
             evaluated = Math.min(evaluated, Math.min(start, session.position()));
@@ -176,8 +163,12 @@ public final class KvSequence implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes the backend session. Not synchronized: a forward call in flight holds this object's
+     * lock, and the backend session's close makes it stop at its next batch and waits for it.
+     */
     @Override
-    public synchronized void close() {
+    public void close() {
         if (!closed) {
             closed = true;
             session.close();

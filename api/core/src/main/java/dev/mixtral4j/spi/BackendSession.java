@@ -1,8 +1,10 @@
 package dev.mixtral4j.spi;
 
 /**
- * One sequence's state on a backend: the KV cache of the tokens seen so far. Not thread-safe;
- * one thread drives a session at a time.
+ * One sequence's state on a backend: the KV cache of the tokens seen so far. One thread drives a
+ * session at a time; {@link #close()} may come from any thread. Backends extend
+ * {@link AbstractBackendSession}, which implements this contract once (checks, batching, position,
+ * lifecycle); the interface stays for decorators.
  */
 public interface BackendSession extends AutoCloseable {
 
@@ -24,7 +26,20 @@ public interface BackendSession extends AutoCloseable {
      */
     Logits forward(int[] tokens, int startPosition, boolean allLogits);
 
-    /** Drops cached tokens from {@code length} on. */
+    /**
+     * {@link #forward(int[], int, boolean)} that checks {@code stop} between the batches it splits
+     * the input into, and when it says stop, throws {@link java.util.concurrent.CancellationException}
+     * with {@link #position()} after the last batch computed (for prefills that can be cancelled).
+     */
+    default Logits forward(int[] tokens, int startPosition, boolean allLogits, java.util.function.BooleanSupplier stop) {
+        return forward(tokens, startPosition, allLogits);
+    }
+
+    /**
+     * Drops cached tokens from {@code length} on; {@code length == position()} does nothing.
+     *
+     * @throws IllegalArgumentException for a negative length or one past {@link #position()}
+     */
     void truncate(int length);
 
     @Override

@@ -6,12 +6,11 @@ import dev.mixtral4j.model.ModelConfig;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Backend;
-import dev.mixtral4j.spi.BackendModel;
+import dev.mixtral4j.spi.AbstractBackendModel;
+import dev.mixtral4j.spi.AbstractBackendSession;
 import dev.mixtral4j.spi.BackendOptions;
 import dev.mixtral4j.spi.BackendProvider;
-import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.DeviceInfo;
-import dev.mixtral4j.spi.Logits;
 import dev.mixtral4j.spi.SessionOptions;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -158,17 +157,17 @@ public final class FakeBackend implements Backend {
         return m;
     }
 
-    public final class FakeModel implements BackendModel {
-        private final ModelConfig config;
+    public final class FakeModel extends AbstractBackendModel {
         private final List<FakeSession> sessions = Collections.synchronizedList(new ArrayList<>());
-        private volatile boolean closed;
+        private volatile boolean released;
 
         FakeModel(ModelConfig config) {
-            this.config = config;
+            super(FakeBackend.this, config, "fake model on " + id);
         }
 
+        /** True once the base class has closed the sessions and released the model. */
         public boolean closed() {
-            return closed;
+            return released;
         }
 
         public List<FakeSession> sessions() {
@@ -176,49 +175,35 @@ public final class FakeBackend implements Backend {
         }
 
         @Override
-        public Backend backend() {
-            return FakeBackend.this;
-        }
-
-        @Override
-        public ModelConfig config() {
-            return config;
-        }
-
-        @Override
-        public FakeSession newSession(SessionOptions options) {
-            if (closed) {
-                throw new IllegalStateException("model closed");
-            }
+        protected FakeSession openSession(SessionOptions options) {
             FakeSession s = new FakeSession(this, options);
             sessions.add(s);
             return s;
         }
 
         @Override
-        public void close() {
+        protected void release() {
             for (FakeSession s : sessions()) {
-                if (!s.closed) {
-                    throw new AssertionError("model closed before its session on " + id);
+                if (!s.closed()) {
+                    throw new AssertionError("model released before its session on " + id);
                 }
             }
-            closed = true;
+            released = true;
         }
     }
 
-    public final class FakeSession implements BackendSession {
-        private final FakeModel model;
+    /** Checks, batching and positions are the SPI base class's; this computes and records. */
+    public final class FakeSession extends AbstractBackendSession {
         private final SessionOptions options;
         private int[] tokens = new int[0];
-        private volatile boolean closed;
 
         FakeSession(FakeModel model, SessionOptions options) {
-            this.model = model;
+            super(options.contextLength(), model.config().vocabSize(), options.batchSize());
             this.options = options;
         }
 
         public boolean closed() {
-            return closed;
+            return isClosed();
         }
 
         public SessionOptions options() {
@@ -226,38 +211,7 @@ public final class FakeBackend implements Backend {
         }
 
         @Override
-        public int contextLength() {
-            return options.contextLength();
-        }
-
-        @Override
-        public int position() {
-            return tokens.length;
-        }
-
-        @Override
-        public Logits forward(int[] input, int startPosition, boolean allLogits) {
-            if (closed || model.closed) {
-                throw new IllegalStateException("session closed");
-            }
-            if (input.length == 0) {
-                throw new IllegalArgumentException("empty input");
-            }
-            if (startPosition < 0 || startPosition > tokens.length) {
-                throw new IllegalArgumentException("start position " + startPosition + " but " + tokens.length + " cached");
-            }
-            if (startPosition + input.length > contextLength()) {
-                throw new IllegalArgumentException("context overflow: " + (startPosition + input.length) + " > " + contextLength());
-            }
-            if (input.length > options.batchSize()) {
-                throw new IllegalArgumentException("batch of " + input.length + " exceeds " + options.batchSize());
-            }
-            int vocab = model.config.vocabSize();
-            for (int t : input) {
-                if (t < 0 || t >= vocab) {
-                    throw new IllegalArgumentException("token id " + t + " outside vocabulary of " + vocab);
-                }
-            }
+        protected void computeBatch(int[] input, int startPosition, int rowsWanted, float[] logits, int offset) {
             if (delayNanosPerForward > 0) {
                 long end = System.nanoTime() + delayNanosPerForward;
                 while (System.nanoTime() < end) {
@@ -265,34 +219,28 @@ public final class FakeBackend implements Backend {
                 }
             }
             calls.add(new ForwardCall(id, startPosition, input.length));
+            int vocab = vocabSize();
             int[] next = Arrays.copyOf(tokens, startPosition + input.length);
             System.arraycopy(input, 0, next, startPosition, input.length);
             tokens = next;
-            int rows = allLogits ? input.length : 1;
-            float[] data = new float[rows * vocab];
-            for (int r = 0; r < rows; r++) {
-                int end = allLogits ? startPosition + r + 1 : tokens.length;
-                System.arraycopy(function.next(Arrays.copyOf(tokens, end), vocab), 0, data, r * vocab, vocab);
+            for (int r = 0; r < rowsWanted; r++) {
+                int end = tokens.length - rowsWanted + r + 1;
+                System.arraycopy(function.next(Arrays.copyOf(tokens, end), vocab), 0, logits, offset + r * vocab, vocab);
             }
-            return new Logits(rows, vocab, data);
         }
 
         @Override
-        public void truncate(int length) {
-            if (length < 0 || length > tokens.length) {
-                throw new IllegalArgumentException("cannot truncate " + tokens.length + " tokens to " + length);
-            }
-            tokens = Arrays.copyOf(tokens, length);
+        protected void discard(int from) {
+            tokens = Arrays.copyOf(tokens, from);
+        }
+
+        @Override
+        protected void release() {
         }
 
         /** What this session's cache holds. */
         public int[] cached() {
             return tokens.clone();
-        }
-
-        @Override
-        public void close() {
-            closed = true;
         }
     }
 }

@@ -369,6 +369,139 @@ public abstract class BackendConformanceKit {
         }
     }
 
+    // ------------------------------------------------------------------ lifecycle
+
+    /**
+     * Iterations of {@link #closingRacesWithSessionsAndForwardsCleanly}: each loads the model,
+     * starts a thread that opens sessions and computes, and closes the model under it after a
+     * varying delay. Override to spend less time on a backend whose load is slow.
+     */
+    protected int closeRaceIterations() {
+        return Integer.getInteger("mixtral4j.kit.closeRaceIterations", 2000);
+    }
+
+    @Test
+    final void truncatePastThePositionIsRejectedAndTruncateToItIsANoOp() throws IOException {
+        Fixture f = primaryFixture();
+        withSessions(f, 2, (m, s) -> {
+            int[] tokens = tokens(m.config(), 8, 15);
+            s[0].forward(tokens, 0, false);
+            IllegalArgumentException past = assertThrows(IllegalArgumentException.class, () -> s[0].truncate(9),
+                    "truncate(9) with 8 cached tokens must be rejected, not ignored");
+            assertTrue(past.getMessage() != null && past.getMessage().contains("9"),
+                    "the message names the length asked for: " + past.getMessage());
+            assertEquals(8, s[0].position(), "a rejected truncate leaves the position at 8");
+            assertThrows(IllegalArgumentException.class, () -> s[0].truncate(-1), "truncate(-1) must be rejected");
+            assertDoesNotThrow(() -> s[0].truncate(8), "truncate to the position itself is a no-op");
+            assertEquals(8, s[0].position(), "truncate(8) at position 8 keeps 8 tokens");
+            s[0].truncate(0);
+            assertEquals(0, s[0].position(), "truncate(0) empties the cache");
+            assertThrows(IllegalArgumentException.class, () -> s[0].truncate(1),
+                    "truncate(1) on an empty cache must be rejected");
+            Logits again = s[0].forward(tokens, 0, true);
+            assertClose("after truncate(0), the same tokens again vs a fresh session", rows(s[1].forward(tokens, 0, true)),
+                    again, tolerance(f));
+        });
+    }
+
+    @Test
+    final void aClosedSessionFailsCleanly() throws IOException {
+        Fixture f = primaryFixture();
+        try (ModelFile m = ModelFile.open(f.path()); BackendModel bm = backend().load(m, loadOptions())) {
+            BackendSession s = bm.newSession(sessionOptions(m.config()));
+            s.forward(new int[] {1, 2}, 0, false);
+            s.close();
+            IllegalStateException forward = assertThrows(IllegalStateException.class,
+                    () -> s.forward(new int[] {3}, 2, false), "forward on a closed session");
+            assertTrue(String.valueOf(forward.getMessage()).contains("closed"),
+                    "the message says the session is closed: " + forward.getMessage());
+            assertThrows(IllegalStateException.class, () -> s.truncate(0), "truncate on a closed session");
+            BackendSession other = bm.newSession(sessionOptions(m.config()));
+            bm.close();
+            IllegalStateException afterModel = assertThrows(IllegalStateException.class,
+                    () -> other.forward(new int[] {1}, 0, false), "forward on a session of a closed model");
+            assertTrue(String.valueOf(afterModel.getMessage()).contains("closed"),
+                    "the message says what was closed: " + afterModel.getMessage());
+            IllegalStateException open = assertThrows(IllegalStateException.class,
+                    () -> bm.newSession(sessionOptions(m.config())), "newSession on a closed model");
+            assertTrue(String.valueOf(open.getMessage()).contains("closed"),
+                    "the message says the model is closed: " + open.getMessage());
+        }
+    }
+
+    /**
+     * The use-after-free race: a thread opens sessions and runs forward passes (prefill, then
+     * decode) while the model (and then its file) is closed under it, after a delay that varies
+     * from 0 to a few passes. Every call must either complete or fail with an
+     * {@link IllegalStateException} saying what was closed; no other exception, and no crash.
+     */
+    @Test
+    final void closingRacesWithSessionsAndForwardsCleanly() throws Exception {
+        Fixture f = primaryFixture();
+        int iterations = closeRaceIterations();
+        Assumptions.assumeTrue(iterations > 0, "close race disabled (closeRaceIterations() = 0)");
+        java.util.concurrent.ExecutorService worker = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "kit-close-race");
+            t.setDaemon(true);
+            return t;
+        });
+        Random random = new Random(16);
+        int completed = 0;
+        int failedCleanly = 0;
+        try {
+            for (int i = 0; i < iterations; i++) {
+                ModelFile m = ModelFile.open(f.path());
+                BackendModel bm = backend().load(m, loadOptions());
+                int[] prompt = tokens(m.config(), 6, i);
+                java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+                java.util.concurrent.Future<Boolean> run = worker.submit(() -> {
+                    started.countDown();
+                    for (int round = 0; round < 3; round++) {
+                        try (BackendSession s = bm.newSession(sessionOptions(m.config()))) {
+                            s.forward(prompt, 0, false);
+                            for (int p = prompt.length; p < prompt.length + 4; p++) {
+                                s.forward(new int[] {p % m.config().vocabSize()}, p, false);
+                            }
+                        } catch (IllegalStateException e) {
+                            String msg = String.valueOf(e.getMessage());
+                            if (!msg.contains("closed") || msg.startsWith("Already closed")) {
+                                throw new AssertionError("a forward racing close failed with a message that does not "
+                                        + "say the session or model was closed: " + e, e);
+                            }
+                            return false;
+                        }
+                    }
+                    return true;
+                });
+                started.await();
+                int pause = random.nextInt(4);
+                if (pause > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(pause * 200_000L * random.nextInt(1, 6));
+                }
+                bm.close();
+                m.close();
+                boolean ok;
+                try {
+                    ok = run.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new AssertionError("iteration " + i + ": the racing thread failed with "
+                            + e.getCause() + " instead of completing or an IllegalStateException naming the close",
+                            e.getCause());
+                }
+                if (ok) {
+                    completed++;
+                } else {
+                    failedCleanly++;
+                }
+            }
+        } finally {
+            worker.shutdownNow();
+        }
+        assertEquals(iterations, completed + failedCleanly, "every iteration ended one way or the other");
+        assertTrue(failedCleanly > 0, "in " + iterations + " iterations the close never overtook the racing thread ("
+                + completed + " completed): the race was not exercised");
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /** Null when the backend and the reference can run the fixture, else why not. */

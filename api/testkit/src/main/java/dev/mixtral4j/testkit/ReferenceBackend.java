@@ -117,8 +117,11 @@ public final class ReferenceBackend implements Backend {
         }
         ReferenceForward forward = new ReferenceForward(model, dropRoutingWeights);
         Backend self = this;
+        // Written without the SPI base classes on purpose: an independent implementation of the
+        // contract (and its faulty variants could not be built on them).
         return new BackendModel() {
             private volatile boolean closed;
+            private final java.util.List<Session> sessions = new java.util.concurrent.CopyOnWriteArrayList<>();
 
             @Override
             public Backend backend() {
@@ -131,17 +134,20 @@ public final class ReferenceBackend implements Backend {
             }
 
             @Override
-            public BackendSession newSession(SessionOptions options) {
+            public synchronized BackendSession newSession(SessionOptions options) {
                 if (closed) {
                     throw new IllegalStateException("model is closed");
                 }
-                return new Session(forward, Math.min(options.contextLength(), forward.config().contextLength()),
+                Session s = new Session(forward, Math.min(options.contextLength(), forward.config().contextLength()),
                         checkTokens);
+                sessions.add(s);
+                return s;
             }
 
             @Override
-            public void close() {
+            public synchronized void close() {
                 closed = true;
+                sessions.forEach(Session::close);
             }
         };
     }
@@ -151,7 +157,7 @@ public final class ReferenceBackend implements Backend {
         private final int context;
         private int[] tokens = new int[0];
         private final boolean checkTokens;
-        private boolean closed;
+        private volatile boolean closed;
 
         Session(ReferenceForward forward, int context, boolean checkTokens) {
             this.forward = forward;
@@ -170,7 +176,7 @@ public final class ReferenceBackend implements Backend {
         }
 
         @Override
-        public Logits forward(int[] input, int startPosition, boolean allLogits) {
+        public synchronized Logits forward(int[] input, int startPosition, boolean allLogits) {
             if (closed) {
                 throw new IllegalStateException("session is closed");
             }
@@ -210,7 +216,10 @@ public final class ReferenceBackend implements Backend {
         }
 
         @Override
-        public void truncate(int length) {
+        public synchronized void truncate(int length) {
+            if (closed) {
+                throw new IllegalStateException("session is closed");
+            }
             if (length < 0 || length > tokens.length) {
                 throw new IllegalArgumentException("cannot truncate " + tokens.length + " tokens to " + length);
             }
@@ -220,6 +229,9 @@ public final class ReferenceBackend implements Backend {
         @Override
         public void close() {
             closed = true;
+            synchronized (this) {
+                tokens = new int[0];   // waits for a forward in flight, as the base classes do
+            }
         }
     }
 }

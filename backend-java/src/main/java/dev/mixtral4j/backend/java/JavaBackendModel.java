@@ -8,23 +8,21 @@ import dev.mixtral4j.model.ModelFeatures;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.model.TensorCatalogue;
 import dev.mixtral4j.spi.Backend;
-import dev.mixtral4j.spi.BackendModel;
+import dev.mixtral4j.spi.AbstractBackendModel;
+import dev.mixtral4j.spi.AbstractBackendSession;
 import dev.mixtral4j.spi.BackendOptions;
-import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.SessionOptions;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A model ready to compute: every weight resolved to a slice of the mapped file and paired with
  * its kernel. Nothing is copied; this object only holds views, so loading costs no memory
  * beyond the mapping the {@link ModelFile} already owns.
  */
-final class JavaBackendModel implements BackendModel {
-    private final Backend backend;
+final class JavaBackendModel extends AbstractBackendModel {
     private final ModelFile file;
     private final ModelConfig config;
     private final BackendOptions options;
@@ -34,8 +32,6 @@ final class JavaBackendModel implements BackendModel {
     final LayerKernels[] layers;
     /** RoPE inverse frequencies base^(-2i/d) for the rotated pairs. */
     final double[] ropeFreq;
-    private final Set<JavaSession> sessions = ConcurrentHashMap.newKeySet();
-    private volatile boolean closed;
 
     /** What this forward pass computes beyond the plain recipe; every other feature is refused. */
     static final Set<ModelFeature> SUPPORTED_FEATURES = EnumSet.of(ModelFeature.SLIDING_WINDOW);
@@ -49,7 +45,7 @@ final class JavaBackendModel implements BackendModel {
     }
 
     JavaBackendModel(Backend backend, ModelFile file, BackendOptions options) {
-        this.backend = backend;
+        super(backend, file.config(), String.valueOf(file.path().getFileName()));
         this.file = file;
         this.config = file.config();
         this.options = options;
@@ -75,16 +71,6 @@ final class JavaBackendModel implements BackendModel {
         }
     }
 
-    @Override
-    public Backend backend() {
-        return backend;
-    }
-
-    @Override
-    public ModelConfig config() {
-        return config;
-    }
-
     ModelFile file() {
         return file;
     }
@@ -94,30 +80,14 @@ final class JavaBackendModel implements BackendModel {
     }
 
     @Override
-    public BackendSession newSession(SessionOptions so) {
-        if (closed) {
-            throw new IllegalStateException("model closed: " + file.path());
-        }
-        if (so.contextLength() > config.contextLength()) {
-            throw new IllegalArgumentException("context length " + so.contextLength()
-                    + " exceeds the model's trained context " + config.contextLength());
-        }
+    protected AbstractBackendSession openSession(SessionOptions so) {
         GgmlType kv = so.kvCacheType() != null ? so.kvCacheType()
                 : options.kvCacheType() != null ? options.kvCacheType() : GgmlType.F16;
-        JavaSession s = new JavaSession(this, so.contextLength(), kv, so.batchSize(), options.threads());
-        sessions.add(s);
-        return s;
+        return new JavaSession(this, so.contextLength(), kv, so.batchSize(), options.threads());
     }
 
-    void closed(JavaSession s) {
-        sessions.remove(s);
-    }
-
+    /** Nothing of its own to free: the weights are views of the file's mapping, which the file owns. */
     @Override
-    public void close() {
-        closed = true;
-        for (JavaSession s : List.copyOf(sessions)) {
-            s.close();
-        }
+    protected void release() {
     }
 }

@@ -5,25 +5,21 @@ import dev.mixtral4j.backend.llamacpp.bindings.llama_model_params;
 import dev.mixtral4j.gguf.ModelFormatException;
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.model.KvCacheSize;
-import dev.mixtral4j.model.ModelConfig;
 import dev.mixtral4j.model.ModelFile;
-import dev.mixtral4j.spi.Backend;
-import dev.mixtral4j.spi.BackendModel;
+import dev.mixtral4j.spi.AbstractBackendModel;
+import dev.mixtral4j.spi.AbstractBackendSession;
 import dev.mixtral4j.spi.BackendOptions;
-import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.SessionOptions;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * A {@code llama_model} (weights memory-mapped by llama.cpp). Owns the native model; closing it
- * closes its open sessions first (a context must not outlive its model), then frees the model.
+ * closes its open sessions first, each after its computation in flight (a context must not outlive
+ * its model: the SPI base class's lifecycle), then frees the model.
  */
-final class LlamaCppModel implements BackendModel {
+final class LlamaCppModel extends AbstractBackendModel {
     /** {@link BackendOptions#extra()} key: "false" turns off ggml's repacked CPU weight copies. */
     static final String REPACK_OPTION = "llamacpp.repack";
     /** {@link BackendOptions#extra()} key: flash attention "on", "off" or "auto" (llama.cpp's default). */
@@ -32,7 +28,6 @@ final class LlamaCppModel implements BackendModel {
     static final int LLAMA_LOAD_MODE_NONE = 0;
 
     private final LlamaCppBackend backend;
-    private final ModelConfig config;
     private final String path;
     private final int threads;
     private final String flashAttention;
@@ -41,12 +36,10 @@ final class LlamaCppModel implements BackendModel {
     private final int vocabSize;
     private final int trainedContext;
     private final boolean causal;
-    private final Set<LlamaCppSession> sessions = new LinkedHashSet<>();
-    private boolean closed;
 
     private LlamaCppModel(LlamaCppBackend backend, ModelFile file, int threads, String flashAttention, MemorySegment model) {
+        super(backend, file.config(), String.valueOf(file.path().getFileName()));
         this.backend = backend;
-        this.config = file.config();
         this.path = file.path().toString();
         this.threads = threads;
         this.flashAttention = flashAttention;
@@ -144,50 +137,19 @@ final class LlamaCppModel implements BackendModel {
     }
 
     @Override
-    public Backend backend() {
-        return backend;
+    protected int maxContextLength() {
+        return trainedContext;
     }
 
     @Override
-    public ModelConfig config() {
-        return config;
+    protected AbstractBackendSession openSession(SessionOptions options) {
+        // llama.cpp would spend a minute allocating before bad_alloc: refuse what cannot fit
+        KvCacheSize.check(config(), options.contextLength(), options.kvCacheType() == GgmlType.F32 ? 4 : 2);
+        return LlamaCppSession.open(this, options);
     }
 
     @Override
-    public BackendSession newSession(SessionOptions options) {
-        synchronized (this) {
-            if (closed) {
-                throw new IllegalStateException("model " + path + " is closed");
-            }
-            if (options.contextLength() > trainedContext) {
-                throw new IllegalArgumentException("context length " + options.contextLength()
-                        + " exceeds the model's trained context " + trainedContext);
-            }
-            // llama.cpp would spend a minute allocating before bad_alloc: refuse what cannot fit
-            KvCacheSize.check(config, options.contextLength(), options.kvCacheType() == GgmlType.F32 ? 4 : 2);
-            LlamaCppSession s = LlamaCppSession.open(this, options);
-            sessions.add(s);
-            return s;
-        }
-    }
-
-    synchronized void forget(LlamaCppSession session) {
-        sessions.remove(session);
-    }
-
-    @Override
-    public void close() {
-        List<LlamaCppSession> open;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            open = new ArrayList<>(sessions);
-        }
-        for (LlamaCppSession s : open) {
-            s.close();
-        }
+    protected void release() {
         Llama.llama_model_free(model);
     }
 }

@@ -4,8 +4,7 @@ import dev.mixtral4j.backend.llamacpp.bindings.Llama;
 import dev.mixtral4j.backend.llamacpp.bindings.llama_batch;
 import dev.mixtral4j.backend.llamacpp.bindings.llama_context_params;
 import dev.mixtral4j.gguf.GgmlType;
-import dev.mixtral4j.spi.BackendSession;
-import dev.mixtral4j.spi.Logits;
+import dev.mixtral4j.spi.AbstractBackendSession;
 import dev.mixtral4j.spi.SessionOptions;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -14,35 +13,33 @@ import java.lang.foreign.ValueLayout;
 /**
  * One sequence on a {@code llama_context}. Owns the context and a {@code llama_batch} sized to the
  * batch size; the batch struct itself lives in this session's arena, its arrays are llama.cpp's
- * (freed by {@code llama_batch_free}). Every argument is checked here: llama.cpp aborts the
- * process on an out-of-range token id.
+ * (freed by {@code llama_batch_free}). Every argument is checked before it gets here, by the SPI
+ * base class (llama.cpp aborts the process on an out-of-range token id), and the base class's
+ * lifecycle guarantees no {@code llama_decode} runs while {@link #release} frees the context.
  */
-final class LlamaCppSession implements BackendSession {
+final class LlamaCppSession extends AbstractBackendSession {
     private final LlamaCppModel model;
     private final Arena arena;
     private final MemorySegment ctx;
     private final MemorySegment memory;
     private final MemorySegment batch;
     private final MemorySegment threadPool;
-    private final int contextLength;
     private final int batchCapacity;
     private final int vocabSize;
     private final int slidingWindow;
-    private MemorySegment tokenArray;
-    private MemorySegment posArray;
-    private MemorySegment outputArray;
-    private int position;
-    private boolean closed;
+    private final MemorySegment tokenArray;
+    private final MemorySegment posArray;
+    private final MemorySegment outputArray;
 
     private LlamaCppSession(LlamaCppModel model, Arena arena, MemorySegment ctx, MemorySegment batch,
                             MemorySegment threadPool, int contextLength, int batchCapacity) {
+        super(contextLength, model.vocabSize(), batchCapacity);
         this.threadPool = threadPool;
         this.model = model;
         this.arena = arena;
         this.ctx = ctx;
         this.memory = Llama.llama_get_memory(ctx);
         this.batch = batch;
-        this.contextLength = contextLength;
         this.batchCapacity = batchCapacity;
         this.vocabSize = model.vocabSize();
         this.slidingWindow = model.config().slidingWindow();
@@ -123,69 +120,34 @@ final class LlamaCppSession implements BackendSession {
     }
 
     @Override
-    public int contextLength() {
-        return contextLength;
-    }
-
-    @Override
-    public int position() {
-        return position;
-    }
-
-    @Override
-    public Logits forward(int[] tokens, int startPosition, boolean allLogits) {
-        checkOpen();
-        if (tokens == null || tokens.length == 0) {
-            throw new IllegalArgumentException("no tokens to run");
-        }
-        if (startPosition < 0 || startPosition > position) {
-            throw new IllegalArgumentException("start position " + startPosition + " outside 0.." + position
-                    + " (the tokens cached so far)");
-        }
-        if (slidingWindow > 0 && (long) startPosition + tokens.length > slidingWindow) {
+    protected void refuseUnsupported(int startPosition, int count) {
+        if (slidingWindow > 0 && (long) startPosition + count > slidingWindow) {
             // llama.cpp v0.5.0 ignores llama.attention.sliding_window for the llama architecture: past
             // the window it would silently compute full attention, i.e. different logits
             throw new UnsupportedOperationException("llama.cpp does not apply this model's sliding attention window of "
-                    + slidingWindow + " tokens; positions past it (up to " + (startPosition + tokens.length)
+                    + slidingWindow + " tokens; positions past it (up to " + (startPosition + count)
                     + ") would be wrong: use the java backend for longer sequences");
         }
-        if ((long) startPosition + tokens.length > contextLength) {
-            throw new IllegalArgumentException(tokens.length + " tokens from position " + startPosition
-                    + " overflow the context of " + contextLength);
-        }
-        for (int i = 0; i < tokens.length; i++) {
-            if (tokens[i] < 0 || tokens[i] >= vocabSize) {
-                throw new IllegalArgumentException("token id " + tokens[i] + " at index " + i + " outside the vocabulary 0.."
-                        + (vocabSize - 1));
-            }
-        }
-        if (startPosition < position) {
-            truncate(startPosition);
-        }
-        float[] out = new float[(allLogits ? tokens.length : 1) * vocabSize];
-        for (int done = 0; done < tokens.length; ) {
-            int n = Math.min(batchCapacity, tokens.length - done);
-            boolean lastChunk = done + n == tokens.length;
-            for (int i = 0; i < n; i++) {
-                tokenArray.setAtIndex(ValueLayout.JAVA_INT, i, tokens[done + i]);
-                posArray.setAtIndex(ValueLayout.JAVA_INT, i, position + i);
-                outputArray.set(ValueLayout.JAVA_BYTE, i, (byte) (allLogits || (lastChunk && i == n - 1) ? 1 : 0));
-            }
-            llama_batch.n_tokens(batch, n);
-            decode(n);
-            if (allLogits) {
-                MemorySegment logits = Llama.llama_get_logits(ctx).reinterpret(4L * n * vocabSize);
-                MemorySegment.copy(logits, ValueLayout.JAVA_FLOAT, 0, out, done * vocabSize, n * vocabSize);
-            } else if (lastChunk) {
-                MemorySegment logits = Llama.llama_get_logits(ctx).reinterpret(4L * vocabSize);
-                MemorySegment.copy(logits, ValueLayout.JAVA_FLOAT, 0, out, 0, vocabSize);
-            }
-            done += n;
-        }
-        return new Logits(allLogits ? tokens.length : 1, vocabSize, out);
     }
 
-    private void decode(int n) {
+    @Override
+    protected void computeBatch(int[] tokens, int position, int rowsWanted, float[] logits, int offset) {
+        int n = tokens.length;
+        for (int i = 0; i < n; i++) {
+            tokenArray.setAtIndex(ValueLayout.JAVA_INT, i, tokens[i]);
+            posArray.setAtIndex(ValueLayout.JAVA_INT, i, position + i);
+            outputArray.set(ValueLayout.JAVA_BYTE, i, (byte) (i >= n - rowsWanted ? 1 : 0));
+        }
+        llama_batch.n_tokens(batch, n);
+        decode(n, position);
+        if (rowsWanted > 0) {
+            // llama.cpp returns the rows of the tokens flagged for output, in order
+            MemorySegment out = Llama.llama_get_logits(ctx).reinterpret(4L * rowsWanted * vocabSize);
+            MemorySegment.copy(out, ValueLayout.JAVA_FLOAT, 0, logits, offset, rowsWanted * vocabSize);
+        }
+    }
+
+    private void decode(int n, int position) {
         int rc;
         String said;
         LlamaLog.startCapture();
@@ -195,11 +157,8 @@ final class LlamaCppSession implements BackendSession {
             said = LlamaLog.stopCapture();
         }
         if (rc == 0) {
-            position += n;
             return;
         }
-        // after a failure part of the batch may be in the cache: resynchronise with llama.cpp
-        position = Math.max(0, Llama.llama_memory_seq_pos_max(memory, 0) + 1);
         String what = switch (rc) {
             case 1 -> "no room in the KV cache";
             case 2 -> "aborted";
@@ -210,19 +169,12 @@ final class LlamaCppSession implements BackendSession {
                 + (said.isEmpty() ? "" : ": " + said));
     }
 
+    /** Part of a failed batch may be in llama.cpp's cache, and a rewind must drop what follows. */
     @Override
-    public void truncate(int length) {
-        checkOpen();
-        if (length < 0) {
-            throw new IllegalArgumentException("negative length " + length);
+    protected void discard(int from) {
+        if (!Llama.llama_memory_seq_rm(memory, 0, from, -1)) {
+            throw new IllegalStateException("llama.cpp could not drop cached tokens from " + from);
         }
-        if (length >= position) {
-            return;
-        }
-        if (!Llama.llama_memory_seq_rm(memory, 0, length, -1)) {
-            throw new IllegalStateException("llama.cpp could not drop cached tokens from " + length);
-        }
-        position = length;
     }
 
     /** Detaches and frees a pool; the context must not compute with it afterwards. */
@@ -233,25 +185,11 @@ final class LlamaCppSession implements BackendSession {
         }
     }
 
-    private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("session is closed");
-        }
-    }
-
     @Override
-    public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        }
-        tokenArray = posArray = outputArray = null;
+    protected void release() {
         Llama.llama_batch_free(batch);
         freePool(model, ctx, threadPool);
         Llama.llama_free(ctx);
         arena.close();
-        model.forget(this);
     }
 }

@@ -3,8 +3,9 @@ package dev.mixtral4j.backend.cuda.internal;
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.model.ModelConfig;
 import dev.mixtral4j.model.ModelFile;
+import dev.mixtral4j.spi.AbstractBackendModel;
+import dev.mixtral4j.spi.AbstractBackendSession;
 import dev.mixtral4j.spi.Backend;
-import dev.mixtral4j.spi.BackendModel;
 import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.SessionOptions;
 import java.util.ArrayList;
@@ -13,21 +14,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** A model whose weights live on one CUDA device. */
-public final class CudaModel implements BackendModel {
+public final class CudaModel extends AbstractBackendModel {
     private static final Logger LOG = LoggerFactory.getLogger(CudaModel.class);
 
-    private final Backend backend;
     private final ModelConfig config;
     private final CudaOptions options;
     private final DeviceContext device;
     private final DeviceWeights weights;
     private final int defaultContext;
-    private final List<CudaSession> sessions = new ArrayList<>();
-    private volatile boolean closed;
 
     private CudaModel(Backend backend, ModelConfig config, CudaOptions options, DeviceContext device,
-                      DeviceWeights weights, int defaultContext) {
-        this.backend = backend;
+                      DeviceWeights weights, int defaultContext, String name) {
+        super(backend, config, name);
         this.config = config;
         this.options = options;
         this.device = device;
@@ -55,21 +53,11 @@ public final class CudaModel implements BackendModel {
                 dev.allowSharedMemory("attn_prefill_f32", smem);
             }
             DeviceWeights w = DeviceWeights.upload(file.tensors(), dev.description());
-            return new CudaModel(backend, c, options, dev, w, context);
+            return new CudaModel(backend, c, options, dev, w, context, String.valueOf(file.path().getFileName()));
         } catch (RuntimeException e) {
             dev.close();
             throw e;
         }
-    }
-
-    @Override
-    public Backend backend() {
-        return backend;
-    }
-
-    @Override
-    public ModelConfig config() {
-        return config;
     }
 
     DeviceContext device() {
@@ -80,28 +68,15 @@ public final class CudaModel implements BackendModel {
         return weights;
     }
 
-    boolean isClosed() {
-        return closed;
-    }
-
     @Override
-    public synchronized BackendSession newSession(SessionOptions o) {
-        if (closed) {
-            throw new IllegalStateException("CUDA model is closed");
-        }
+    protected AbstractBackendSession openSession(SessionOptions o) {
         int context = o.contextLength();
-        if (context > config.contextLength()) {
-            throw new IllegalArgumentException("context length " + context + " exceeds the model's trained "
-                    + config.contextLength());
-        }
         GgmlType kv = o.kvCacheType() == null ? options.kvCacheType() : o.kvCacheType();
         MemoryPlan plan = MemoryPlanner.plan(config, 0, context, o.batchSize(), kv, options.maxSplits());
         device.makeCurrent();
         long[] info = CudaDriver.memoryInfo();
         plan.checkSessionFits(info[0], options.reserveBytes(), device.description());
-        CudaSession s = new CudaSession(this, context, o.batchSize(), kv, options.maxSplits());
-        sessions.add(s);
-        return s;
+        return new CudaSession(this, context, o.batchSize(), kv, options.maxSplits());
     }
 
     /** A session with the load options' context and batch. */
@@ -109,22 +84,11 @@ public final class CudaModel implements BackendModel {
         return newSession(new SessionOptions(defaultContext, options.kvCacheType(), options.batchSize()));
     }
 
-    synchronized void sessionClosed(CudaSession s) {
-        sessions.remove(s);
-    }
-
+    /** Every session has released its buffers by now (the SPI base class closes them first). */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    protected void release() {
         try {
             device.makeCurrent();
-            for (CudaSession s : List.copyOf(sessions)) {
-                s.release();
-            }
-            sessions.clear();
             weights.close();
         } finally {
             device.close();

@@ -118,8 +118,13 @@ final class TracingBackend implements Backend {
 
         @Override
         public Logits forward(int[] input, int startPosition, boolean allLogits) {
+            return forward(input, startPosition, allLogits, () -> false);
+        }
+
+        @Override
+        public Logits forward(int[] input, int startPosition, boolean allLogits, java.util.function.BooleanSupplier stop) {
             long t0 = System.nanoTime();
-            Logits logits = inner.forward(input, startPosition, allLogits);
+            Logits logits = inner.forward(input, startPosition, allLogits, stop);
             long dt = System.nanoTime() - t0;
             calls++;
             tokens += input.length;
