@@ -65,6 +65,12 @@ final class LlamaCppBackend implements Backend {
         return TENSOR_TYPES;
     }
 
+    /** Through llama.cpp's graph evaluation callback, installed only while a listener is attached. */
+    @Override
+    public boolean supportsRoutingTraces() {
+        return true;
+    }
+
     /**
      * Whether llama.cpp may be handed this file: per-expert files (which llama.cpp no longer
      * loads) and everything {@link LlamaCppFileRules} refuses are refused with the reason.
