@@ -67,6 +67,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (ids.length == 0) {
             throw new UsageException("--tokens needs at least one token id");
         }
+        InputFiles.checkWritable(logitsOut, "--logits-out");
         Backend be = Backends.discover().select(backend);
         LoadOptions.Builder options = LoadOptions.builder().backend(be.id()).batchSize(batch);
         if (threads != null) {
