@@ -111,7 +111,7 @@ public final class FakeBackendProvider implements BackendProvider {
         }
 
         @Override
-        public BackendModel load(ModelFile model, BackendOptions options) {
+        public BackendModel load(ModelFile model, BackendOptions loadOptions) {
             ModelConfig config = model.config();
             Backend self = this;
             return new BackendModel() {
@@ -127,7 +127,8 @@ public final class FakeBackendProvider implements BackendProvider {
 
                 @Override
                 public BackendSession newSession(SessionOptions options) {
-                    CALLS.add("session ctx=" + options.contextLength());
+                    CALLS.add("session ctx=" + options.contextLength() + " kv=" + options.kvCacheType()
+                            + " options=" + loadOptions.extra());
                     return new FakeSession(config.vocabSize(), options.contextLength());
                 }
 
