@@ -33,6 +33,8 @@ public final class FakeBackendProvider implements BackendProvider {
      * "truncate L"), so a test can check how a command drives a backend. Tests clear it first.
      */
     public static final List<String> CALLS = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** The KV type of the last session opened and the backend options of its load ("kv=F32 options={...}"). */
+    public static volatile String LAST_SESSION_SETTINGS = "";
 
     @Override
     public String id() {
@@ -127,8 +129,8 @@ public final class FakeBackendProvider implements BackendProvider {
 
                 @Override
                 public BackendSession newSession(SessionOptions options) {
-                    CALLS.add("session ctx=" + options.contextLength() + " kv=" + options.kvCacheType()
-                            + " options=" + loadOptions.extra());
+                    CALLS.add("session ctx=" + options.contextLength());
+                    LAST_SESSION_SETTINGS = "kv=" + options.kvCacheType() + " options=" + loadOptions.extra();
                     return new FakeSession(config.vocabSize(), options.contextLength());
                 }
 
