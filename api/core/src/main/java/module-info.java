@@ -13,6 +13,7 @@ module dev.mixtral4j.api {
     exports dev.mixtral4j.spi;
     exports dev.mixtral4j.sampling;
     exports dev.mixtral4j.generation;
+    exports dev.mixtral4j.routing;
     exports dev.mixtral4j.inject;
 
     // Guice calls the @Provides methods of Mixtral4jModule reflectively.

@@ -5,12 +5,16 @@ import dev.mixtral4j.generation.GenerationOptions;
 import dev.mixtral4j.generation.GenerationResult;
 import dev.mixtral4j.generation.KvSequence;
 import dev.mixtral4j.generation.TokenListener;
+import dev.mixtral4j.routing.RoutingListener;
+import dev.mixtral4j.routing.RoutingSubscription;
+import dev.mixtral4j.routing.RoutingTrace;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendModel;
 import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.SessionOptions;
 import dev.mixtral4j.spi.Tokenizer;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -29,6 +33,7 @@ public final class Session implements AutoCloseable {
     private final SessionOptions options;
     private final KvSequence sequence;
     private final AtomicReference<Generation> running = new AtomicReference<>();
+    private final List<RoutingListener> routingListeners;
     private volatile String closedBecause;
 
     Session(Model model, BackendModel backendModel, BackendSession session, SessionOptions options) {
@@ -36,6 +41,12 @@ public final class Session implements AutoCloseable {
     }
 
     private Session(Model model, BackendModel backendModel, KvSequence sequence, SessionOptions options) {
+        this(model, backendModel, sequence, options, new CopyOnWriteArrayList<>());
+    }
+
+    private Session(Model model, BackendModel backendModel, KvSequence sequence, SessionOptions options,
+                    List<RoutingListener> routingListeners) {
+        this.routingListeners = routingListeners;
         this.model = model;
         this.backendModel = backendModel;
         this.sequence = sequence;
@@ -137,6 +148,75 @@ public final class Session implements AutoCloseable {
         return g;
     }
 
+    /**
+     * Attaches a listener that receives, for every later forward call of this session (prompts and
+     * generated tokens alike), which experts each layer chose for each token and their weights.
+     * Several listeners may be attached; while none is, the backend spends nothing on routing.
+     * Any thread; a forward call in flight completes with the listeners it started with.
+     * Listeners stay attached across {@link #transferTo} when the new backend reports routing.
+     *
+     * @return the attachment; close it to detach
+     * @throws UnsupportedOperationException when the backend does not report routing traces
+     * @throws IllegalStateException for a dense model (no router) or a closed session
+     */
+    public RoutingSubscription attach(RoutingListener listener) {
+        ensureOpen();
+        java.util.Objects.requireNonNull(listener, "listener");
+        if (!config().isMoe()) {
+            throw new IllegalStateException(model.path().getFileName() + " is not a mixture of experts: it has no routing");
+        }
+        if (!backend().supportsRoutingTraces()) {
+            throw new UnsupportedOperationException("backend '" + backend().id() + "' does not report routing traces");
+        }
+        routingListeners.add(listener);
+        try {
+            sequence.routingListener(fanOut());
+        } catch (RuntimeException e) {
+            routingListeners.remove(listener);
+            throw e;
+        }
+        boolean[] closed = {false};
+        return () -> {
+            synchronized (closed) {
+                if (closed[0]) {
+                    return;
+                }
+                closed[0] = true;
+            }
+            routingListeners.remove(listener);
+            if (closedBecause == null) {
+                sequence.routingListener(routingListeners.isEmpty() ? null : fanOut());
+            }
+        };
+    }
+
+    private dev.mixtral4j.model.ModelConfig config() {
+        return backendModel.config();
+    }
+
+    /** One listener for the backend that hands each trace to every attached listener. */
+    private RoutingListener fanOut() {
+        List<RoutingListener> listeners = routingListeners;
+        return new RoutingListener() {
+            @Override
+            public void onRouting(RoutingTrace trace) {
+                for (RoutingListener l : listeners) {
+                    l.onRouting(trace);
+                }
+            }
+
+            @Override
+            public boolean wantsRouterProbabilities() {
+                for (RoutingListener l : listeners) {
+                    if (l.wantsRouterProbabilities()) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+        };
+    }
+
     /** Stops the running generation (if any) at its next step. Any thread. */
     public void cancel() {
         Generation g = running.get();
@@ -179,7 +259,17 @@ public final class Session implements AutoCloseable {
             targetSession.close();
             throw e;
         }
-        Session next = model.register(new Session(model, targetModel, moved, options));
+        Session next = model.register(new Session(model, targetModel, moved, options, routingListeners));
+        if (!routingListeners.isEmpty()) {
+            // attached after the replay, so that listeners do not see the history computed again
+            if (target.supportsRoutingTraces()) {
+                moved.routingListener(fanOut());
+            } else {
+                org.slf4j.LoggerFactory.getLogger(Session.class).warn(
+                        "Mixtral4j: backend '{}' does not report routing traces; {} routing listener(s) will receive "
+                                + "nothing after the transfer", target.id(), routingListeners.size());
+            }
+        }
         closedBecause = "session was transferred to backend '" + target.id() + "'; use the session transferTo returned";
         model.unregister(this);
         sequence.close();

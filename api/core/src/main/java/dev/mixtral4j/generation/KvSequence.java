@@ -29,6 +29,14 @@ public final class KvSequence implements AutoCloseable {
         }
     }
 
+    /** Sets (or with null removes) the backend session's routing listener, never during a forward call. */
+    public synchronized void routingListener(dev.mixtral4j.routing.RoutingListener listener) {
+        if (closed) {
+            throw new IllegalStateException("session closed");
+        }
+        session.routingListener(listener);
+    }
+
     public BackendSession session() {
         return session;
     }

@@ -1,5 +1,8 @@
 package dev.mixtral4j.spi;
 
+import dev.mixtral4j.routing.RoutingListener;
+import dev.mixtral4j.routing.RoutingTrace;
+
 import java.util.Arrays;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.locks.ReentrantLock;
@@ -32,6 +35,9 @@ public abstract class AbstractBackendSession implements BackendSession {
     private boolean released;
     private volatile int position;
     private Runnable onClose = () -> { };
+    private volatile RoutingListener routingListener;
+    /** The routing of the forward call in progress; null without a listener (nothing recorded). */
+    private RoutingTrace.Builder routing;
 
     /**
      * @param contextLength KV cache capacity in tokens
@@ -81,6 +87,54 @@ public abstract class AbstractBackendSession implements BackendSession {
     protected void refuseUnsupported(int startPosition, int count) {
     }
 
+    /**
+     * The shape of this session's routing traces, for a backend that reports routing: the model's
+     * config when it is a mixture of experts. The default, null, reports none: {@link
+     * #routingListener} then refuses a listener.
+     */
+    protected dev.mixtral4j.model.ModelConfig routedModel() {
+        return null;
+    }
+
+    /**
+     * Called (under the session's lock, no computation running) when the first listener is
+     * attached ({@code true}) or the last removed; for backends that must set something up to
+     * report routing. The default does nothing.
+     */
+    protected void routingAttached(boolean attached) {
+    }
+
+    /**
+     * The trace of the forward call in progress, for {@link #computeBatch} to fill (index of a
+     * token = its position minus {@link RoutingTrace.Builder#startPosition()}); null when no
+     * listener is attached, in which case nothing is to be recorded or copied.
+     */
+    protected final RoutingTrace.Builder routing() {
+        return routing;
+    }
+
+    /**
+     * Attaches (or with null removes) the routing listener; only for backends whose
+     * {@link #routedModel()} is not null.
+     */
+    @Override
+    public final void routingListener(RoutingListener listener) {
+        lock.lock();
+        try {
+            ensureOpen();
+            if (listener != null && routedModel() == null) {
+                throw new UnsupportedOperationException(getClass().getName() + " does not report routing traces"
+                        + " for this model");
+            }
+            if ((listener != null) != (routingListener != null)) {
+                routingAttached(listener != null);
+            }
+            routingListener = listener;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Called once after {@link #release}; the model uses it to forget the session. */
     final void onClose(Runnable action) {
         this.onClose = action;
@@ -128,6 +182,10 @@ public abstract class AbstractBackendSession implements BackendSession {
             }
             int n = tokens.length;
             float[] out = new float[(allLogits ? n : 1) * vocabSize];
+            RoutingListener listener = routingListener;
+            dev.mixtral4j.model.ModelConfig routed = listener == null ? null : routedModel();
+            routing = routed == null ? null : RoutingTrace.builder(startPosition, tokens, routed.blockCount(),
+                    routed.expertCount(), routed.expertUsedCount(), listener.wantsRouterProbabilities());
             for (int done = 0; done < n; ) {
                 if (done > 0) {
                     String closed = closeReason.get();
@@ -153,10 +211,16 @@ public abstract class AbstractBackendSession implements BackendSession {
                         e.addSuppressed(x);
                     }
                     position = at;
+                    routing = null;
                     throw e;
                 }
                 position = at + b;
                 done += b;
+            }
+            if (routing != null) {
+                RoutingTrace trace = routing.build();
+                routing = null;
+                listener.onRouting(trace);
             }
             return new Logits(allLogits ? n : 1, vocabSize, out);
         } finally {

@@ -45,6 +45,15 @@ public interface Backend {
     Availability supports(ModelFile model);
 
     /**
+     * Whether this backend's sessions report routing traces ({@link
+     * BackendSession#routingListener}) for mixture-of-experts models. False by default; a backend
+     * that says true is checked against the reference by the conformance kit.
+     */
+    default boolean supportsRoutingTraces() {
+        return false;
+    }
+
+    /**
      * Prepares the model for computation. The returned model keeps using {@code model}'s mapping
      * (or a copy the backend made of it), and must be closed before {@code model} is. This is the
      * one negotiation of a load: a file the backend cannot run is refused here, before anything

@@ -1,5 +1,7 @@
 package dev.mixtral4j.spi;
 
+import dev.mixtral4j.routing.RoutingListener;
+
 /**
  * One sequence's state on a backend: the KV cache of the tokens seen so far. One thread drives a
  * session at a time; {@link #close()} may come from any thread. Backends extend
@@ -33,6 +35,21 @@ public interface BackendSession extends AutoCloseable {
      */
     default Logits forward(int[] tokens, int startPosition, boolean allLogits, java.util.function.BooleanSupplier stop) {
         return forward(tokens, startPosition, allLogits);
+    }
+
+    /**
+     * Sets the listener that receives the routing of every later forward call (one {@link
+     * dev.mixtral4j.routing.RoutingTrace} per call, covering exactly the call's tokens, sent before
+     * the call returns), or removes it with null. Without a listener a backend must not spend
+     * anything on routing traces. A backend that reports routing also says so with {@link
+     * Backend#supportsRoutingTraces()}.
+     *
+     * @throws UnsupportedOperationException when this backend does not report routing (the default)
+     */
+    default void routingListener(RoutingListener listener) {
+        if (listener != null) {
+            throw new UnsupportedOperationException(getClass().getName() + " does not report routing traces");
+        }
     }
 
     /**

@@ -12,6 +12,8 @@ import dev.mixtral4j.gguf.ModelFormatException;
 import dev.mixtral4j.model.ModelConfig;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.quant.Dequantizer;
+import dev.mixtral4j.routing.RoutingRecorder;
+import dev.mixtral4j.routing.RoutingTrace;
 import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendModel;
@@ -21,6 +23,7 @@ import dev.mixtral4j.spi.SessionOptions;
 import dev.mixtral4j.testkit.Fixtures.Fixture;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -71,6 +74,22 @@ public abstract class BackendConformanceKit {
         }
     }
 
+    /**
+     * How close a backend's routing traces must be to the reference's.
+     *
+     * @param probabilityMargin two experts whose reference router probabilities are this close
+     *                          (absolute) form a near-tie: the backend may order or choose them
+     *                          either way, and the token's later layers are then not compared
+     * @param maxWeightDelta    largest allowed |difference| of a renormalised weight
+     */
+    public record RoutingTolerance(double probabilityMargin, double maxWeightDelta) {
+        public RoutingTolerance {
+            if (!(probabilityMargin >= 0) || !(maxWeightDelta >= 0)) {
+                throw new IllegalArgumentException(probabilityMargin + ", " + maxWeightDelta);
+            }
+        }
+    }
+
     /** The backend under test; called for every test, so return a cached instance if creating one is costly. */
     protected abstract Backend backend();
 
@@ -91,6 +110,20 @@ public abstract class BackendConformanceKit {
             case BF16 -> new Tolerance(0.15, 1.0);
             case Q8_0 -> new Tolerance(0.4, 0.9);
             default -> new Tolerance(0.6, 0.8);
+        };
+    }
+
+    /**
+     * Routing tolerances by weight type, for backends that {@linkplain Backend#supportsRoutingTraces
+     * report routing}. Like {@link #tolerance}, sized for F32 arithmetic with quantized activations
+     * where the weights are quantized.
+     */
+    protected RoutingTolerance routingTolerance(Fixture fixture) {
+        return switch (fixture.weightType()) {
+            case F32 -> new RoutingTolerance(1e-3, 1e-3);
+            case F16 -> new RoutingTolerance(5e-3, 1e-2);
+            case BF16, Q8_0 -> new RoutingTolerance(0.03, 0.05);
+            default -> new RoutingTolerance(0.06, 0.1);
         };
     }
 
@@ -155,6 +188,114 @@ public abstract class BackendConformanceKit {
                 }
             }
         }));
+    }
+
+    @TestFactory
+    final Stream<DynamicTest> routingAgreesWithTheReference() {
+        return fixtures().stream().filter(Fixture::moe).map(f -> DynamicTest.dynamicTest(f.name(), () -> {
+            Assumptions.assumeTrue(backend().supportsRoutingTraces(),
+                    () -> backend().id() + " does not declare routing traces (Backend.supportsRoutingTraces)");
+            if (f.slidingWindow() > 0 && !honoursSlidingWindow()) {
+                Assumptions.abort(backend().id() + " does not apply sliding windows");
+            }
+            String why = supported(f);
+            Assumptions.assumeTrue(why == null, () -> why);
+            try (ModelFile m = ModelFile.open(f.path())) {
+                int[] tokens = tokens(m.config(), Math.min(24, sessionOptions(m.config()).contextLength()), 1);
+                ReferenceForward reference = new ReferenceForward(m);
+                reference.logits(tokens);
+                RoutingRecorder recorder = new RoutingRecorder();
+                try (BackendModel bm = backend().load(m, loadOptions());
+                     BackendSession s = bm.newSession(sessionOptions(m.config()))) {
+                    s.routingListener(recorder);
+                    s.forward(tokens, 0, false);
+                }
+                RoutingTrace got = recorder.trace().orElseThrow(() -> new AssertionError(
+                        f.name() + ": no routing trace reported for a forward call with a listener attached"));
+                assertRoutingClose(f.name(), reference.lastRouting(), got, routingTolerance(f));
+            }
+        }));
+    }
+
+    @Test
+    final void routingTracesFollowTheForwardCalls() throws IOException {
+        Assumptions.assumeTrue(backend().supportsRoutingTraces(),
+                () -> backend().id() + " does not declare routing traces (Backend.supportsRoutingTraces)");
+        Fixture f = primaryFixture();
+        withSessions(f, 2, (m, s) -> {
+            ModelConfig c = m.config();
+            int[] tokens = tokens(c, 14, 15);
+            List<RoutingTrace> got = new ArrayList<>();
+            s[0].forward(Arrays.copyOf(tokens, 5), 0, true);
+            s[0].routingListener(got::add);
+            s[0].forward(Arrays.copyOfRange(tokens, 5, 9), 5, false);
+            s[0].forward(Arrays.copyOfRange(tokens, 9, 12), 9, true);
+            s[0].forward(Arrays.copyOfRange(tokens, 3, 6), 3, false);
+            s[0].routingListener(new dev.mixtral4j.routing.RoutingListener() {
+                @Override
+                public void onRouting(RoutingTrace trace) {
+                    got.add(trace);
+                }
+
+                @Override
+                public boolean wantsRouterProbabilities() {
+                    return true;
+                }
+            });
+            s[0].forward(Arrays.copyOfRange(tokens, 6, 8), 6, false);
+            s[0].routingListener(null);
+            Logits after = s[0].forward(Arrays.copyOfRange(tokens, 8, 14), 8, true);
+            assertClose("logits after listeners were attached and removed mid-sequence vs a session without any",
+                    tail(s[1].forward(tokens, 0, true), 6), after, tolerance(f));
+            assertEquals(4, got.size(), "one trace per forward call while a listener is attached, none before or after");
+            int[][] expectedCalls = {{5, 9}, {9, 12}, {3, 6}, {6, 8}};
+            for (int i = 0; i < got.size(); i++) {
+                RoutingTrace t = got.get(i);
+                int from = expectedCalls[i][0];
+                int to = expectedCalls[i][1];
+                String call = "trace of call " + i + " (positions " + from + ".." + (to - 1) + ")";
+                assertEquals(from, t.startPosition(), call + ": start position");
+                assertEquals(Arrays.toString(Arrays.copyOfRange(tokens, from, to)), Arrays.toString(t.tokens()),
+                        call + ": the call's tokens, every one of them (also when only the last logits are asked for)");
+                assertEquals(c.blockCount(), t.layerCount(), call + ": layers");
+                assertEquals(c.expertCount(), t.expertCount(), call + ": experts");
+                assertEquals(c.expertUsedCount(), t.expertsUsed(), call + ": experts used");
+                assertEquals(i == 3, t.hasRouterProbabilities(), call + ": router probabilities exactly when asked for");
+                for (int l = 0; l < t.layerCount(); l++) {
+                    for (int p = 0; p < t.tokenCount(); p++) {
+                        float[] w = t.weights(l, p);
+                        double sum = 0;
+                        for (int j = 0; j < w.length; j++) {
+                            sum += w[j];
+                            assertTrue(j == 0 || w[j] <= w[j - 1] + 1e-6f, call + ": weights best first at layer " + l
+                                    + ", token " + p + ": " + Arrays.toString(w));
+                        }
+                        assertEquals(1.0, sum, 1e-3, call + ": renormalised weights sum to 1 at layer " + l + ", token " + p);
+                        if (t.hasRouterProbabilities()) {
+                            float[] pr = t.routerProbabilities(l, p);
+                            double total = 0;
+                            for (float v : pr) {
+                                total += v;
+                            }
+                            assertEquals(1.0, total, 1e-3, call + ": router probabilities sum to 1");
+                            int[] chosen = t.experts(l, p);
+                            for (int e = 0; e < pr.length; e++) {
+                                if (e != chosen[0]) {
+                                    assertTrue(pr[chosen[0]] >= pr[e] - 1e-6f, call + ": the first choice has the highest "
+                                            + "router probability at layer " + l + ", token " + p);
+                                }
+                            }
+                            double chosenSum = 0;
+                            for (int e : chosen) {
+                                chosenSum += pr[e];
+                            }
+                            assertEquals(pr[chosen[0]] / chosenSum, w[0], 1e-3,
+                                    call + ": the weight is the renormalised router probability");
+                        }
+                    }
+                }
+            }
+        });
     }
 
     @Test
@@ -596,6 +737,65 @@ public abstract class BackendConformanceKit {
             System.arraycopy(rows[r], 0, data, r * vocab, vocab);
         }
         return new Logits(rows.length, vocab, data);
+    }
+
+    /**
+     * Checks a routing trace against the reference's, token by token and layer by layer: the same
+     * experts in the same order, except where the reference's router probabilities of the two
+     * experts involved are within the margin (a near-tie, which float arithmetic may break either
+     * way); then that token's later layers, and the later layers of every later token (which see it
+     * through attention), are not compared. Weights of matching cells must be within tolerance.
+     * At least half of all (layer, token) cells must have been compared.
+     */
+    protected static void assertRoutingClose(String what, ReferenceForward.Routing expected, RoutingTrace actual,
+                                             RoutingTolerance tol) {
+        int layers = expected.experts().length;
+        int n = expected.experts()[0].length;
+        assertEquals(layers, actual.layerCount(), what + ": layers in the trace");
+        assertEquals(n, actual.tokenCount(), what + ": tokens in the trace");
+        int k = expected.experts()[0][0].length;
+        assertEquals(k, actual.expertsUsed(), what + ": experts used");
+        int firstFlip = Integer.MAX_VALUE;
+        int compared = 0;
+        int ties = 0;
+        double worstWeight = 0;
+        for (int t = 0; t < n; t++) {
+            for (int l = 0; l < layers && l <= firstFlip; l++) {
+                double[] p = expected.probabilities()[l][t];
+                boolean flipped = false;
+                for (int j = 0; j < k; j++) {
+                    int want = expected.experts()[l][t][j];
+                    int got = actual.expert(l, t, j);
+                    if (got != want) {
+                        if (Math.abs(p[got] - p[want]) > tol.probabilityMargin()) {
+                            fail(String.format("%s: layer %d, token %d, rank %d: expert %d, expected %d (reference router "
+                                            + "probabilities %.5f vs %.5f differ by more than the margin %.3g); got %s, "
+                                            + "expected %s", what, l, t, j, got, want, p[got], p[want],
+                                    tol.probabilityMargin(), Arrays.toString(actual.experts(l, t)),
+                                    Arrays.toString(expected.experts()[l][t])));
+                        }
+                        flipped = true;
+                    }
+                }
+                if (flipped) {
+                    ties++;
+                    firstFlip = Math.min(firstFlip, l);
+                    continue;
+                }
+                for (int j = 0; j < k; j++) {
+                    double d = Math.abs(actual.weight(l, t, j) - expected.weights()[l][t][j]);
+                    worstWeight = Math.max(worstWeight, d);
+                    if (d > tol.maxWeightDelta()) {
+                        fail(String.format("%s: layer %d, token %d, expert %d: weight %.5f, expected %.5f (tolerance %.3g)",
+                                what, l, t, actual.expert(l, t, j), actual.weight(l, t, j), expected.weights()[l][t][j],
+                                tol.maxWeightDelta()));
+                    }
+                }
+                compared++;
+            }
+        }
+        assertTrue(2 * compared >= layers * n, String.format("%s: only %d of %d (layer, token) cells comparable after "
+                + "%d near-tie flips", what, compared, layers * n, ties));
     }
 
     /**

@@ -6,6 +6,8 @@ import dev.mixtral4j.gguf.TensorInfo;
 import dev.mixtral4j.model.ModelConfig;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.quant.Dequantizer;
+import dev.mixtral4j.routing.RoutingListener;
+import dev.mixtral4j.routing.RoutingTrace;
 import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendModel;
@@ -30,6 +32,7 @@ import java.util.Set;
 public final class ReferenceBackend implements Backend {
     private final boolean dropRoutingWeights;
     private final boolean checkTokens;
+    private final boolean swapRoutingOrder;
 
     public ReferenceBackend() {
         this(false, true);
@@ -37,8 +40,19 @@ public final class ReferenceBackend implements Backend {
 
     /** A deliberately faulty variant, to show the conformance kit catches such faults. */
     ReferenceBackend(boolean dropRoutingWeights, boolean checkTokens) {
+        this(dropRoutingWeights, checkTokens, false);
+    }
+
+    /** With {@code swapRoutingOrder}, reports each token's chosen experts worst first (a faulty trace). */
+    ReferenceBackend(boolean dropRoutingWeights, boolean checkTokens, boolean swapRoutingOrder) {
         this.dropRoutingWeights = dropRoutingWeights;
         this.checkTokens = checkTokens;
+        this.swapRoutingOrder = swapRoutingOrder;
+    }
+
+    @Override
+    public boolean supportsRoutingTraces() {
+        return true;
     }
 
     @Override
@@ -139,7 +153,7 @@ public final class ReferenceBackend implements Backend {
                     throw new IllegalStateException("model is closed");
                 }
                 Session s = new Session(forward, Math.min(options.contextLength(), forward.config().contextLength()),
-                        checkTokens);
+                        checkTokens, swapRoutingOrder);
                 sessions.add(s);
                 return s;
             }
@@ -157,12 +171,46 @@ public final class ReferenceBackend implements Backend {
         private final int context;
         private int[] tokens = new int[0];
         private final boolean checkTokens;
+        private final boolean swapRoutingOrder;
+        private volatile RoutingListener routingListener;
         private volatile boolean closed;
 
-        Session(ReferenceForward forward, int context, boolean checkTokens) {
+        Session(ReferenceForward forward, int context, boolean checkTokens, boolean swapRoutingOrder) {
             this.forward = forward;
             this.context = context;
             this.checkTokens = checkTokens;
+            this.swapRoutingOrder = swapRoutingOrder;
+        }
+
+        @Override
+        public void routingListener(RoutingListener listener) {
+            this.routingListener = listener;
+        }
+
+        /** The routing of positions {@code [from, all.length)} of the last reference run. */
+        private RoutingTrace trace(int[] all, int from, boolean probabilities) {
+            ReferenceForward.Routing r = forward.lastRouting();
+            ModelConfig c = forward.config();
+            int k = c.expertUsedCount();
+            RoutingTrace.Builder b = RoutingTrace.builder(from, Arrays.copyOfRange(all, from, all.length), c.blockCount(),
+                    c.expertCount(), k, probabilities);
+            for (int l = 0; l < c.blockCount(); l++) {
+                for (int p = from; p < all.length; p++) {
+                    for (int j = 0; j < k; j++) {
+                        int rank = swapRoutingOrder ? k - 1 - j : j;
+                        b.choose(l, p - from, rank, r.experts()[l][p][j], (float) r.weights()[l][p][j]);
+                    }
+                    if (probabilities) {
+                        double[] pr = r.probabilities()[l][p];
+                        float[] f = new float[pr.length];
+                        for (int e = 0; e < pr.length; e++) {
+                            f[e] = (float) pr[e];
+                        }
+                        b.probabilities(l, p - from, f, 0);
+                    }
+                }
+            }
+            return b.build();
         }
 
         @Override
@@ -207,6 +255,10 @@ public final class ReferenceBackend implements Backend {
                 throw new IllegalStateException(e);
             }
             tokens = all;
+            RoutingListener listener = routingListener;
+            if (listener != null && forward.config().isMoe()) {
+                listener.onRouting(trace(all, startPosition, listener.wantsRouterProbabilities()));
+            }
             int first = allLogits ? startPosition : all.length - 1;
             float[] data = new float[(all.length - first) * vocab];
             for (int p = first; p < all.length; p++) {

@@ -46,9 +46,10 @@ public final class ReferenceForward {
 
     /**
      * The experts chosen in the last {@link #logits} call: {@code experts[layer][position][j]} and
-     * their renormalised weights {@code weights[layer][position][j]}, best first.
+     * their renormalised weights {@code weights[layer][position][j]}, best first, and the router
+     * probabilities of every expert {@code probabilities[layer][position][e]}.
      */
-    public record Routing(int[][][] experts, double[][][] weights) { }
+    public record Routing(int[][][] experts, double[][][] weights, double[][][] probabilities) { }
 
     /** Dequantizes every weight of {@code model} (the model may be closed afterwards). */
     public ReferenceForward(ModelFile model) {
@@ -97,6 +98,7 @@ public final class ReferenceForward {
         int k = c.expertUsedCount();
         int[][][] routedExperts = new int[layers.size()][n][k];
         double[][][] routedWeights = new double[layers.size()][n][k];
+        double[][][] routerProbabilities = new double[layers.size()][n][];
         double[][] result = new double[n][];
         for (int pos = 0; pos < n; pos++) {
             int token = tokens[pos];
@@ -147,6 +149,7 @@ public final class ReferenceForward {
                     out = swiGlu(l.gate.get(0), l.up.get(0), l.down.get(0), m);
                 } else {
                     double[] probs = softmax(matVec(l.router, m));
+                    routerProbabilities[li][pos] = probs;
                     int[] top = topK(probs, k);
                     double sum = 0;
                     for (int e : top) {
@@ -168,7 +171,7 @@ public final class ReferenceForward {
             }
             result[pos] = matVec(output, rmsNorm(x, outputNorm));
         }
-        lastRouting = c.isMoe() ? new Routing(routedExperts, routedWeights) : null;
+        lastRouting = c.isMoe() ? new Routing(routedExperts, routedWeights, routerProbabilities) : null;
         return result;
     }
 

@@ -34,10 +34,21 @@ class ConformanceKitCatchesFaultsTest {
     }
 
     @Test
+    void routingReportedWorstFirstFails() {
+        BackendConformanceKit kit = kitFor(new ReferenceBackend(false, true, true));
+        AssertionFailedError e = assertThrows(AssertionFailedError.class, () -> kit.routingAgreesWithTheReference()
+                .findFirst().orElseThrow().getExecutable().execute());
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("rank 0"), e.getMessage());
+        assertThrows(AssertionFailedError.class, kit::routingTracesFollowTheForwardCalls);
+    }
+
+    @Test
     void theCorrectBackendPassesTheSameChecks() throws Throwable {
         BackendConformanceKit kit = kitFor(new ReferenceBackend());
         kit.routingWeightsAreApplied();
         kit.badTokenIdsAreRejectedAndLeaveTheSessionUsable();
         kit.agreesWithTheReferenceOnEveryFixture().findFirst().orElseThrow().getExecutable().execute();
+        kit.routingAgreesWithTheReference().findFirst().orElseThrow().getExecutable().execute();
+        kit.routingTracesFollowTheForwardCalls();
     }
 }

@@ -6,6 +6,7 @@ import static dev.mixtral4j.backend.java.kernel.VectorSupport.L;
 import dev.mixtral4j.backend.java.kernel.MatmulTiles;
 import dev.mixtral4j.backend.java.kernel.VectorSupport;
 import dev.mixtral4j.model.ModelConfig;
+import dev.mixtral4j.routing.RoutingTrace;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -68,8 +69,13 @@ final class ForwardPass {
         this.ropeSin = new float[model.ropeFreq.length];
     }
 
-    /** Runs {@code tokens} at positions {@code p0, p0+1, ...}: their keys and values go to the cache. */
-    void run(int[] tokens, int p0) {
+    /**
+     * Runs {@code tokens} at positions {@code p0, p0+1, ...}: their keys and values go to the cache.
+     * With {@code routing} (only while a routing listener is attached) each MoE layer records the
+     * choice it makes for every token.
+     */
+    void run(int[] tokens, int p0, RoutingTrace.Builder routing) {
+        int first = routing == null ? 0 : p0 - routing.startPosition();
         int b = tokens.length;
         ensureCapacity(b);
         for (int t = 0; t < b; t++) {
@@ -100,13 +106,13 @@ final class ForwardPass {
                 }
                 expert(w, 0, all, ones, b);
             } else {
-                moe(w, b);
+                moe(w, b, l, routing, first);
             }
         }
     }
 
     /** Router softmax, top-k, renormalised weights; then each used expert once over its tokens. */
-    private void moe(LayerKernels w, int b) {
+    private void moe(LayerKernels w, int b, int layer, RoutingTrace.Builder routing, int first) {
         int experts = c.expertCount();
         int used = c.expertUsedCount();
         project(w.router(), xn, 0, d, b, routerLogits, 0, experts);
@@ -145,11 +151,30 @@ final class ForwardPass {
                 weightsOf[e][count[e]] = (float) ((p[e] / sum) / chosenSum);
                 count[e]++;
             }
+            if (routing != null) {
+                record(routing, layer, first + t, chosen, weightsOf, count, p, sum);
+            }
         }
         for (int e = 0; e < experts; e++) {
             if (count[e] > 0) {
                 expert(w, e, tokensOf[e], weightsOf[e], count[e]);
             }
+        }
+    }
+
+    /** Copies one token's routing into the trace of the forward call (only while a listener is attached). */
+    private static void record(RoutingTrace.Builder routing, int layer, int token, int[] chosen, float[][] weightsOf,
+                               int[] count, double[] p, double sum) {
+        for (int j = 0; j < chosen.length; j++) {
+            int e = chosen[j];
+            routing.choose(layer, token, j, e, weightsOf[e][count[e] - 1]);
+        }
+        if (routing.wantsProbabilities()) {
+            float[] probs = new float[p.length];
+            for (int e = 0; e < p.length; e++) {
+                probs[e] = (float) (p[e] / sum);
+            }
+            routing.probabilities(layer, token, probs, 0);
         }
     }
 

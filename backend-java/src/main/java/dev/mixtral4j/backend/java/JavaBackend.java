@@ -41,6 +41,12 @@ public final class JavaBackend implements Backend {
         return Kernels.supportedTypes();
     }
 
+    /** Reported from the MoE step itself: the router's choice is copied out only while a listener is attached. */
+    @Override
+    public boolean supportsRoutingTraces() {
+        return true;
+    }
+
     @Override
     public Availability supports(ModelFile model) {
         try {

@@ -12,10 +12,12 @@ final class JavaSession extends AbstractBackendSession {
     private final KvCache kv;
     private final WorkerPool pool;
     private final ForwardPass pass;
+    private final dev.mixtral4j.model.ModelConfig config;
 
     JavaSession(JavaBackendModel model, int contextLength, GgmlType kvType, int batchSize, int threads) {
         super(contextLength, model.config().vocabSize(), batchSize);
         var c = model.config();
+        this.config = c;
         this.kv = new KvCache(c.blockCount(), contextLength, c.kvDim(), kvType);
         WorkerPool p;
         try {
@@ -33,8 +35,13 @@ final class JavaSession extends AbstractBackendSession {
     }
 
     @Override
+    protected dev.mixtral4j.model.ModelConfig routedModel() {
+        return config.isMoe() ? config : null;
+    }
+
+    @Override
     protected void computeBatch(int[] tokens, int position, int rowsWanted, float[] logits, int offset) {
-        pass.run(tokens, position);
+        pass.run(tokens, position, routing());
         if (rowsWanted > 0) {
             pass.logits(tokens.length - rowsWanted, rowsWanted, logits, offset);
         }

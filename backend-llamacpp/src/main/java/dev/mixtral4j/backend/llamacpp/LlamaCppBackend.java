@@ -65,6 +65,12 @@ final class LlamaCppBackend implements Backend {
         return TENSOR_TYPES;
     }
 
+    /** Through llama.cpp's graph evaluation callback, installed only while a listener is attached. */
+    @Override
+    public boolean supportsRoutingTraces() {
+        return true;
+    }
+
     @Override
     public Availability supports(ModelFile model) {
         try {

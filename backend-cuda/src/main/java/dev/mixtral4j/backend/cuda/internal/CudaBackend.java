@@ -126,6 +126,12 @@ public final class CudaBackend implements Backend {
         return Set.copyOf(Kernels.WEIGHT_TYPES);
     }
 
+    /** The router's ids and weights are copied back from the device only while a listener is attached. */
+    @Override
+    public boolean supportsRoutingTraces() {
+        return true;
+    }
+
     @Override
     public Availability supports(ModelFile model) {
         return checkModel(model).map(Availability::no).orElseGet(() -> Availability.yes("all tensors readable by the CUDA kernels"));

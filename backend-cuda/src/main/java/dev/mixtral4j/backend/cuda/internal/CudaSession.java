@@ -2,6 +2,7 @@ package dev.mixtral4j.backend.cuda.internal;
 
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.model.ModelConfig;
+import dev.mixtral4j.routing.RoutingTrace;
 import dev.mixtral4j.spi.AbstractBackendSession;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -22,6 +23,8 @@ final class CudaSession extends AbstractBackendSession {
     private final Arena hostArena = Arena.ofShared();
     private final MemorySegment hostTokens;
     private final MemorySegment hostLogits;
+    /** Host buffers for the routing, made on the first batch traced (never without a listener). */
+    private RoutingReadback routingReadback;
 
     CudaSession(CudaModel model, int contextLength, int batch, GgmlType kvType, int maxSplits) {
         super(contextLength, model.config().vocabSize(), batch);
@@ -58,13 +61,38 @@ final class CudaSession extends AbstractBackendSession {
 
     /** Only the tokens go up and the logits wanted come back; the cache rows past the position are overwritten later. */
     @Override
+    protected dev.mixtral4j.model.ModelConfig routedModel() {
+        return model.config().isMoe() ? model.config() : null;
+    }
+
+    @Override
     protected void computeBatch(int[] tokens, int position, int rowsWanted, float[] logits, int offset) {
         int n = tokens.length;
         int vocab = vocabSize();
         model.device().makeCurrent();
         MemorySegment.copy(tokens, 0, hostTokens, ValueLayout.JAVA_INT, 0, n);
         CudaDriver.copyToDeviceAsync(pass.buf("tokens"), hostTokens, (long) n * Integer.BYTES, stream);
-        int rows = pass.step(n, position, rowsWanted == n && n > 1);
+        RoutingTrace.Builder trace = routing();
+        RoutingReadback readback = null;
+        if (trace != null) {
+            if (routingReadback == null || routingReadback.wantsRouterLogits() != trace.wantsProbabilities()) {
+                var c = model.config();
+                routingReadback = new RoutingReadback(hostArena, c.blockCount(), layout.batch(), c.expertCount(),
+                        c.expertUsedCount(), trace.wantsProbabilities());
+            }
+            readback = routingReadback;
+        }
+        pass.routing(readback);
+        int rows;
+        try {
+            rows = pass.step(n, position, rowsWanted == n && n > 1);
+        } finally {
+            pass.routing(null);
+        }
+        if (readback != null) {
+            CudaDriver.synchronize(stream);
+            readback.fill(trace, position - trace.startPosition(), n);
+        }
         if (rowsWanted > 0) {
             // the pass computed the last `rows` rows; the wanted ones are the last of those
             long skip = (long) (rows - rowsWanted) * vocab * Float.BYTES;

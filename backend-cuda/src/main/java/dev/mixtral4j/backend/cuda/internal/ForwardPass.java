@@ -24,6 +24,8 @@ final class ForwardPass {
     private final int contextLength;
     private final GgmlType kvType;
     private final MemorySegment stream;
+    /** Where each layer's routing is copied during a step; null (no copies) without a listener. */
+    private RoutingReadback routing;
 
     ForwardPass(DeviceContext dev, DeviceWeights weights, ModelConfig c, ScratchLayout layout, long scratch,
                 long kvCache, int contextLength, GgmlType kvType, MemorySegment stream) {
@@ -36,6 +38,11 @@ final class ForwardPass {
         this.contextLength = contextLength;
         this.kvType = kvType;
         this.stream = stream;
+    }
+
+    /** Copies every layer's routing into {@code readback} during the next steps; null stops it. */
+    void routing(RoutingReadback readback) {
+        this.routing = readback;
     }
 
     long buf(String name) {
@@ -171,6 +178,9 @@ final class ForwardPass {
         matmul(w.router(), xn, router, n);
         dev.launch("moe_topk", Launches.moeTopK(n), stream,
                 a -> Kernels.moeTopK(a, router, n, experts, k, ids, routeWeights));
+        if (routing != null) {
+            routing.copy(l, n, ids, routeWeights, router, stream);
+        }
         if (n == 1) {
             expertsGemv(w.gate(), ids, xn, 0, gate, ff, k);
             expertsGemv(w.up(), ids, xn, 0, up, ff, k);

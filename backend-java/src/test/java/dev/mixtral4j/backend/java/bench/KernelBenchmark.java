@@ -38,7 +38,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
 public class KernelBenchmark {
-    @Param({"Q8_0", "Q4_0", "Q4_K", "Q6_K", "F16"})
+    @Param({"Q8_0", "Q4_0", "Q4_K", "Q6_K", "F16", "IQ4_NL", "IQ4_XS"})
     public String type;
 
     private Arena arena;

@@ -8,6 +8,7 @@ import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.spi.Backend;
 import dev.mixtral4j.spi.BackendModel;
 import dev.mixtral4j.spi.BackendSession;
+import dev.mixtral4j.routing.RoutingListener;
 import dev.mixtral4j.spi.SessionOptions;
 import dev.mixtral4j.tools.synthetic.SyntheticModel;
 import java.io.IOException;
@@ -94,6 +95,15 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per backend per line instead of the table.")
     boolean json;
 
+    /** Whether the sessions measured have a routing listener attached. */
+    enum RoutingMode { OFF, ON, BOTH }
+
+    @Option(names = "--routing-listener", defaultValue = "OFF", paramLabel = "off|on|both",
+            description = "Attach a routing listener (it only counts the traces) to the sessions measured; both: "
+                    + "every test runs with and without one, alternated, reported as ID and ID+routing "
+                    + "(default: ${DEFAULT-VALUE}).")
+    RoutingMode routingListener;
+
     @Spec
     CommandSpec spec;
 
@@ -140,7 +150,10 @@ public final class BenchCommand implements Callable<Integer> {
             }
             for (String id : backends) {
                 Backend be = Backends.discover().select(id.trim());
-                Result r = measure(be, mf, file, typeName, nThreads);
+                if (routingListener != RoutingMode.OFF && !be.supportsRoutingTraces()) {
+                    throw new UsageException("backend '" + be.id() + "' does not report routing traces");
+                }
+                for (Result r : measure(be, mf, file, typeName, nThreads)) {
                 results.add(r);
                 if (json) {
                     Map<String, Object> m = new LinkedHashMap<>();
@@ -157,6 +170,7 @@ public final class BenchCommand implements Callable<Integer> {
                     out.println(Json.write(m));
                     out.flush();
                 }
+                }
             }
         }
         if (!json) {
@@ -166,7 +180,11 @@ public final class BenchCommand implements Callable<Integer> {
         return Mixtral4jCli.OK;
     }
 
-    private Result measure(Backend be, ModelFile mf, Path file, String typeName, int nThreads) {
+    /**
+     * The figures of one backend: one result, or with {@code --routing-listener both} two (without
+     * and with a listener), measured on two sessions whose repetitions alternate.
+     */
+    private List<Result> measure(Backend be, ModelFile mf, Path file, String typeName, int nThreads) {
         int vocab = mf.config().vocabSize();
         int trained = mf.config().contextLength();
         int ctx = Math.min(trained, Math.max(1, Math.max(promptTokens, genTokens)));
@@ -179,11 +197,19 @@ public final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < prompt.length; i++) {
             prompt[i] = rnd.nextInt(vocab);
         }
-        double[] pp = new double[repetitions];
-        double[] tg = new double[repetitions];
-        double ppCpu = 0;
-        double tgCpu = 0;
-        int runs = (promptTokens > 0 ? repetitions + 1 : 0) + (genTokens > 0 ? repetitions + 1 : 0);
+        boolean[] listened = switch (routingListener) {
+            case OFF -> new boolean[] {false};
+            case ON -> new boolean[] {true};
+            case BOTH -> new boolean[] {false, true};
+        };
+        int variants = listened.length;
+        double[][] pp = new double[variants][repetitions];
+        double[][] tg = new double[variants][repetitions];
+        double[] ppCpu = new double[variants];
+        double[] tgCpu = new double[variants];
+        long[] traces = new long[1];
+        RoutingListener counter = trace -> traces[0]++;
+        int runs = ((promptTokens > 0 ? repetitions + 1 : 0) + (genTokens > 0 ? repetitions + 1 : 0)) * variants;
         try (Progress bar = Progress.start(spec, "bench " + be.id(), runs, null, 1);
              BackendModel bm = be.load(mf, options)) {
             // As llama-bench does: each test has one session sized to that test (n_ctx = p for pp,
@@ -192,56 +218,103 @@ public final class BenchCommand implements Callable<Integer> {
             // pp512 buffers run to hundreds of MiB), which llama-bench never counts.
             if (promptTokens > 0) {
                 int ppCtx = Math.min(trained, promptTokens);
-                try (BackendSession s = bm.newSession(new SessionOptions(ppCtx, kvType, batch))) {
-                    s.forward(prompt, 0, false); // warm-up: the whole test once, like llama-bench
-                    bar.step();
-                    for (int r = 0; r < repetitions; r++) {
-                        s.truncate(0);
-                        double c0 = processCpuSeconds();
-                        long t0 = System.nanoTime();
-                        s.forward(prompt, 0, false);
-                        pp[r] = promptTokens / ((System.nanoTime() - t0) / 1e9);
-                        ppCpu += processCpuSeconds() - c0;
+                List<BackendSession> sessions = sessions(bm, new SessionOptions(ppCtx, kvType, batch), listened, counter);
+                try {
+                    for (BackendSession s : sessions) {
+                        s.forward(prompt, 0, false); // warm-up: the whole test once, like llama-bench
                         bar.step();
-                        bar.message(String.format(Locale.ROOT, "pp %.1f t/s", pp[r]));
                     }
+                    for (int r = 0; r < repetitions; r++) {
+                        for (int k = 0; k < variants; k++) {
+                            // alternate which variant goes first, so neither always follows the other
+                            int v = (r % 2 == 0) ? k : variants - 1 - k;
+                            BackendSession s = sessions.get(v);
+                            s.truncate(0);
+                            double c0 = processCpuSeconds();
+                            long t0 = System.nanoTime();
+                            s.forward(prompt, 0, false);
+                            pp[v][r] = promptTokens / ((System.nanoTime() - t0) / 1e9);
+                            ppCpu[v] += processCpuSeconds() - c0;
+                            bar.step();
+                            bar.message(String.format(Locale.ROOT, "pp %.1f t/s", pp[v][r]));
+                        }
+                    }
+                } finally {
+                    sessions.forEach(BackendSession::close);
                 }
             }
             if (genTokens > 0) {
                 int tgCtx = Math.min(trained, genTokens);
-                try (BackendSession s = bm.newSession(new SessionOptions(tgCtx, kvType, batch))) {
-                    // warm-up: a few decode steps (JIT compilers of Java backends need more than one)
-                    for (int i = 0; i < Math.min(8, genTokens); i++) {
-                        s.forward(new int[] {1 + i}, i, false);
-                    }
-                    bar.step();
-                    for (int r = 0; r < repetitions; r++) {
-                        s.truncate(0);
-                        int token = 1;
-                        double c0 = processCpuSeconds();
-                        long t0 = System.nanoTime();
-                        for (int i = 0; i < genTokens; i++) {
-                            token = s.forward(new int[] {token}, i, false).argmax(0);
+                List<BackendSession> sessions = sessions(bm, new SessionOptions(tgCtx, kvType, batch), listened, counter);
+                try {
+                    for (BackendSession s : sessions) {
+                        // warm-up: a few decode steps (JIT compilers of Java backends need more than one)
+                        for (int i = 0; i < Math.min(8, genTokens); i++) {
+                            s.forward(new int[] {1 + i}, i, false);
                         }
-                        tg[r] = genTokens / ((System.nanoTime() - t0) / 1e9);
-                        tgCpu += processCpuSeconds() - c0;
-                        bar.step();
-                        bar.message(String.format(Locale.ROOT, "tg %.1f t/s", tg[r]));
                     }
+                    for (int k = 0; k < variants; k++) {
+                        bar.step();
+                    }
+                    for (int r = 0; r < repetitions; r++) {
+                        for (int k = 0; k < variants; k++) {
+                            int v = (r % 2 == 0) ? k : variants - 1 - k;
+                            BackendSession s = sessions.get(v);
+                            s.truncate(0);
+                            int token = 1;
+                            double c0 = processCpuSeconds();
+                            long t0 = System.nanoTime();
+                            for (int i = 0; i < genTokens; i++) {
+                                token = s.forward(new int[] {token}, i, false).argmax(0);
+                            }
+                            tg[v][r] = genTokens / ((System.nanoTime() - t0) / 1e9);
+                            tgCpu[v] += processCpuSeconds() - c0;
+                            bar.step();
+                            bar.message(String.format(Locale.ROOT, "tg %.1f t/s", tg[v][r]));
+                        }
+                    }
+                } finally {
+                    sessions.forEach(BackendSession::close);
                 }
             }
         }
-        return new Result(be.id(), file.getFileName().toString(), typeName, nThreads,
-                promptTokens, mean(pp), sd(pp), genTokens, mean(tg), sd(tg),
-                ppCpu > 0 ? (double) promptTokens * repetitions / ppCpu : 0,
-                tgCpu > 0 ? (double) genTokens * repetitions / tgCpu : 0);
+        List<Result> results = new ArrayList<>();
+        for (int v = 0; v < variants; v++) {
+            results.add(new Result(be.id() + (listened[v] ? "+routing" : ""), file.getFileName().toString(), typeName,
+                    nThreads, promptTokens, mean(pp[v]), sd(pp[v]), genTokens, mean(tg[v]), sd(tg[v]),
+                    ppCpu[v] > 0 ? (double) promptTokens * repetitions / ppCpu[v] : 0,
+                    tgCpu[v] > 0 ? (double) genTokens * repetitions / tgCpu[v] : 0));
+        }
+        if (routingListener != RoutingMode.OFF && traces[0] == 0) {
+            throw new IllegalStateException("backend '" + be.id() + "' reported no routing with a listener attached");
+        }
+        return results;
+    }
+
+    /** One session per variant, those marked in {@code listened} with {@code listener} attached. */
+    private static List<BackendSession> sessions(BackendModel bm, SessionOptions options, boolean[] listened,
+                                                 RoutingListener listener) {
+        List<BackendSession> sessions = new ArrayList<>();
+        try {
+            for (boolean l : listened) {
+                BackendSession s = bm.newSession(options);
+                sessions.add(s);
+                if (l) {
+                    s.routingListener(listener);
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            sessions.forEach(BackendSession::close);
+            throw e;
+        }
+        return sessions;
     }
 
     private void printTable(PrintWriter out, List<Result> results) {
-        out.printf("%-10s %18s %18s %14s %14s%n", "backend", "pp" + promptTokens + " t/s", "tg" + genTokens + " t/s",
+        out.printf("%-16s %18s %18s %14s %14s%n", "backend", "pp" + promptTokens + " t/s", "tg" + genTokens + " t/s",
                 "pp t/cpu-s", "tg t/cpu-s");
         for (Result r : results) {
-            out.printf("%-10s %18s %18s %14s %14s%n", r.backend(), cell(r.ppTps(), r.ppSd(), promptTokens),
+            out.printf("%-16s %18s %18s %14s %14s%n", r.backend(), cell(r.ppTps(), r.ppSd(), promptTokens),
                     cell(r.tgTps(), r.tgSd(), genTokens), plain(r.ppCpuTps()), plain(r.tgCpuTps()));
         }
         Result first = results.getFirst();

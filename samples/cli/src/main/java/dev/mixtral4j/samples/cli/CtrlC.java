@@ -12,6 +12,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * refuses the handler (e.g. {@code -Xrs}), just keeps the default behaviour.
  */
 final class CtrlC implements AutoCloseable {
+    /** Interrupts that stopped an action, in this JVM (tests wait on it: the signal arrives on another thread). */
+    static final java.util.concurrent.atomic.AtomicInteger STOPPED = new java.util.concurrent.atomic.AtomicInteger();
+
     private final AtomicReference<Runnable> onInterrupt = new AtomicReference<>();
     private final Object signal;
     private final Method handle;
@@ -71,6 +74,7 @@ final class CtrlC implements AutoCloseable {
         Runnable stop = onInterrupt.get();
         if (stop != null) {
             stop.run();
+            STOPPED.incrementAndGet();
             return;
         }
         // Not busy: behave as before we were installed, which normally ends the program.

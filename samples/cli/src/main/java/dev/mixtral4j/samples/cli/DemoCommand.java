@@ -300,6 +300,11 @@ public final class DemoCommand implements Callable<Integer> {
 
     /** The demo's synthetic Mixtral, written once per settings into the cache directory. */
     private Path syntheticModel(PrintWriter out) throws IOException {
+        return syntheticModel(spec, cacheDir, type, out);
+    }
+
+    /** The demo's synthetic Mixtral of {@code type}, written once into {@code cacheDir} (null: the temp directory). */
+    static Path syntheticModel(CommandSpec spec, Path cacheDir, String type, PrintWriter out) throws IOException {
         SyntheticModel.Builder b = demoModel(type);
         Path dir = cacheDir != null ? cacheDir : Path.of(System.getProperty("java.io.tmpdir"), "mixtral4j-demo");
         Files.createDirectories(dir);

@@ -38,6 +38,7 @@ public final class Mixtral4jCli implements Runnable {
             ChatCommand.class,
             TokenizeCommand.class,
             BenchCommand.class,
+            RoutingCommand.class,
             PerplexityCommand.class,
             ServeCommand.class);
 

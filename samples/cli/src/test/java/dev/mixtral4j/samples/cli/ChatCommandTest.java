@@ -119,7 +119,19 @@ class ChatCommandTest {
                 String piece = str.substring(off, off + len);
                 if (!piece.isBlank() && !piece.equals("> ") && err.toString().contains("Ctrl-C stops an answer")
                         && raised.compareAndSet(false, true)) {
+                    int before = CtrlC.STOPPED.get();
                     raiseSigint();
+                    // The signal is handled on the JVM's signal thread: hold the answer until it was, so the
+                    // chat cannot end (and put the JVM's own handler back) with the signal still on its way.
+                    long deadline = System.nanoTime() + 30_000_000_000L;
+                    while (CtrlC.STOPPED.get() == before && System.nanoTime() < deadline) {
+                        try {
+                            Thread.sleep(1);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                    }
                 }
             }
         };

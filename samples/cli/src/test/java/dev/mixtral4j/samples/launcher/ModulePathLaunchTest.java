@@ -13,11 +13,14 @@ import dev.mixtral4j.sampling.Samplers;
 import dev.mixtral4j.tools.synthetic.SyntheticModel;
 import java.io.File;
 import java.io.IOException;
+import java.lang.module.Configuration;
+import java.lang.module.ModuleFinder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,6 +69,29 @@ class ModulePathLaunchTest {
             throw new AssertionError("the CLI on the module path did not finish in 5 minutes");
         }
         return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theTestkitResolvesBesideTheRuntimeModulesWithoutSplitPackages() throws Exception {
+        // One class loader for every module: defining the layer fails on any package two modules
+        // share (api/tools/testkit have none; Jinjava's tree has none once jsr305 is out).
+        List<Path> paths = new ArrayList<>(modulePath().stream().map(Path::of).toList());
+        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            String name = Path.of(e).toString();
+            if (name.contains("testkit") || name.matches(".*(junit-jupiter-api|opentest4j|apiguardian-api|junit-platform-commons)-[^/]*\\.jar")) {
+                paths.add(Path.of(e));
+            }
+        }
+        ModuleLayer boot = ModuleLayer.boot();
+        Configuration cf = boot.configuration().resolveAndBind(ModuleFinder.of(paths.toArray(Path[]::new)),
+                ModuleFinder.of(), Set.of("dev.mixtral4j.testkit", "dev.mixtral4j.samples"));
+        ModuleLayer layer = boot.defineModulesWithOneLoader(cf, ClassLoader.getPlatformClassLoader());
+        for (String m : List.of("dev.mixtral4j.api", "dev.mixtral4j.tools", "dev.mixtral4j.testkit", "dev.mixtral4j.tokenizer",
+                "dev.mixtral4j.backend.java", "org.junit.jupiter.api")) {
+            assertTrue(layer.findModule(m).isPresent(), m + " did not resolve: " + layer.modules());
+        }
+        Class<?> kit = layer.findLoader("dev.mixtral4j.testkit").loadClass("dev.mixtral4j.testkit.BackendConformanceKit");
+        assertEquals("dev.mixtral4j.testkit", kit.getModule().getName());
     }
 
     @Test
