@@ -21,9 +21,15 @@ import java.util.TreeMap;
  * @param gpuLayers     layers to offload where a backend offloads (-1: all)
  * @param device        device index for backends with several
  * @param extra         backend-specific options, e.g. {@code llamacpp.path}
+ * @param weightsInMemory read the weights into memory instead of mapping the file: slower to
+ *                      load and not shared with the page cache, but immune to the file being
+ *                      truncated or replaced while loaded (which a mapping turns into a
+ *                      MappedFileChangedException on java, and into a SIGBUS that kills the
+ *                      process in llama.cpp, or in cuda's upload while it loads)
  */
 public record LoadOptions(String backend, int threads, int contextLength, int batchSize,
-                          GgmlType kvCacheType, int gpuLayers, int device, Map<String, String> extra)
+                          GgmlType kvCacheType, int gpuLayers, int device, Map<String, String> extra,
+                          boolean weightsInMemory)
         implements BackendOptions {
 
     /** The cap of the default context: sessions get the smaller of this and the model's context. */
@@ -71,6 +77,7 @@ public record LoadOptions(String backend, int threads, int contextLength, int ba
         b.gpuLayers = gpuLayers;
         b.device = device;
         b.extra.putAll(extra);
+        b.weightsInMemory = weightsInMemory;
         return b;
     }
 
@@ -83,6 +90,7 @@ public record LoadOptions(String backend, int threads, int contextLength, int ba
         private int gpuLayers = -1;
         private int device = 0;
         private final Map<String, String> extra = new TreeMap<>();
+        private boolean weightsInMemory;
 
         public Builder backend(String id) {
             this.backend = id;
@@ -124,8 +132,15 @@ public record LoadOptions(String backend, int threads, int contextLength, int ba
             return this;
         }
 
+        /** Read the weights into memory rather than mapping the file (see {@link LoadOptions}). */
+        public Builder weightsInMemory(boolean inMemory) {
+            this.weightsInMemory = inMemory;
+            return this;
+        }
+
         public LoadOptions build() {
-            return new LoadOptions(backend, threads, contextLength, batchSize, kvCacheType, gpuLayers, device, extra);
+            return new LoadOptions(backend, threads, contextLength, batchSize, kvCacheType, gpuLayers, device, extra,
+                    weightsInMemory);
         }
     }
 }

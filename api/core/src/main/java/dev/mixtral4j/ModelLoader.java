@@ -106,7 +106,7 @@ public final class ModelLoader {
      * @throws dev.mixtral4j.gguf.ModelFormatException when the file is not a model we can read
      */
     public Model load(Path path, LoadOptions requested) throws IOException {
-        ModelFile file = ModelFile.open(path);
+        ModelFile file = ModelFile.open(path, requested.weightsInMemory());
         try {
             // Defaults for a small machine, settled once here so that backends, sessions and
             // Model.options() all see the same numbers.

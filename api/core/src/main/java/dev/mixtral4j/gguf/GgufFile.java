@@ -194,6 +194,33 @@ public final class GgufFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads the whole of {@code path} into memory owned by the returned file, instead of mapping
+     * it: the file may then change on disk without affecting this copy.
+     */
+    public static GgufFile openInMemory(Path path) throws IOException {
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            long size = ch.size();
+            MemorySegment seg = arena.allocate(Math.max(size, 1), 64).asSlice(0, size);
+            long done = 0;
+            while (done < size) {
+                // ByteBuffer views are limited to 2 GiB: read in slices
+                java.nio.ByteBuffer slice = seg.asSlice(done, Math.min(size - done, 1L << 30)).asByteBuffer();
+                while (slice.hasRemaining()) {
+                    if (ch.read(slice, done + slice.position()) < 0) {
+                        throw new IOException(path + " became shorter while it was being read");
+                    }
+                }
+                done += slice.capacity();
+            }
+            return new GgufFile(path, arena, true, seg);
+        } catch (RuntimeException | IOException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
     /** Maps {@code path} into the caller's arena; closing the file leaves the arena open. */
     public static GgufFile open(Path path, Arena arena) throws IOException {
         return open(path, arena, false);

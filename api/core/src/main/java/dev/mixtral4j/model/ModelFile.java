@@ -22,7 +22,12 @@ public final class ModelFile implements AutoCloseable {
     }
 
     public static ModelFile open(Path path) throws IOException {
-        GgufFile g = GgufFile.open(path);
+        return open(path, false);
+    }
+
+    /** Opens the file mapped, or with {@code inMemory} read into memory ({@link GgufFile#openInMemory}). */
+    public static ModelFile open(Path path, boolean inMemory) throws IOException {
+        GgufFile g = inMemory ? GgufFile.openInMemory(path) : GgufFile.open(path);
         try {
             return new ModelFile(g);
         } catch (RuntimeException e) {
@@ -45,6 +50,16 @@ public final class ModelFile implements AutoCloseable {
 
     public ModelConfig config() {
         return config;
+    }
+
+    /**
+     * Why no backend can run this file because it has no weights at all (a vocabulary-only file,
+     * like llama.cpp's test vocabularies), or null. Backends refuse with this before looking for
+     * any tensor, so the message says what is wrong rather than naming the first tensor missing.
+     */
+    public String vocabularyOnlyReason() {
+        return gguf.tensors().isEmpty()
+                ? "it is a vocabulary-only file (no tensors): it holds a tokenizer but no weights to run" : null;
     }
 
     public TensorCatalogue tensors() {

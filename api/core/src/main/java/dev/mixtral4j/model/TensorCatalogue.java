@@ -51,7 +51,9 @@ public final class TensorCatalogue {
     }
 
     public List<LayerWeights> layers() {
-        List<LayerWeights> layers = new ArrayList<>(config.blockCount());
+        // block_count comes from the file: a huge one must end at the first missing layer, not in
+        // an OutOfMemoryError for the list
+        List<LayerWeights> layers = new ArrayList<>(Math.min(config.blockCount(), file.tensors().size()));
         for (int i = 0; i < config.blockCount(); i++) {
             layers.add(layer(i));
         }

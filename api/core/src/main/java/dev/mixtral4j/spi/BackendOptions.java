@@ -29,4 +29,12 @@ public interface BackendOptions {
 
     /** Backend-specific options, keys prefixed with the backend id (e.g. {@code llamacpp.flash-attn}). */
     Map<String, String> extra();
+
+    /**
+     * Whether the weights are to be read into memory rather than mapped from the file (immune to
+     * the file changing while loaded). Default false.
+     */
+    default boolean weightsInMemory() {
+        return false;
+    }
 }

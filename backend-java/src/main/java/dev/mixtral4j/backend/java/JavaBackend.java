@@ -12,6 +12,7 @@ import dev.mixtral4j.spi.BackendProvider;
 import dev.mixtral4j.spi.BackendModel;
 import dev.mixtral4j.spi.DeviceInfo;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /** The pure-Java backend: runs anywhere the Vector API does. */
@@ -50,6 +51,10 @@ public final class JavaBackend implements Backend {
     @Override
     public Availability supports(ModelFile model) {
         try {
+            Optional<String> refused = JavaBackendModel.refusal(model);
+            if (refused.isPresent()) {
+                return Availability.no(refused.get());
+            }
             // Checks the tensor table only: nothing is built for an answer.
             for (WeightMatrix m : model.tensors().allWeights()) {
                 Weight.check(model.path(), m);

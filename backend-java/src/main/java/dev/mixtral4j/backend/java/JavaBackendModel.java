@@ -1,7 +1,10 @@
 package dev.mixtral4j.backend.java;
 
 import dev.mixtral4j.gguf.GgmlType;
+import dev.mixtral4j.gguf.ModelFormatException;
 import dev.mixtral4j.model.ModelConfig;
+import dev.mixtral4j.model.ModelFeature;
+import dev.mixtral4j.model.ModelFeatures;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.model.TensorCatalogue;
 import dev.mixtral4j.spi.Backend;
@@ -9,7 +12,10 @@ import dev.mixtral4j.spi.AbstractBackendModel;
 import dev.mixtral4j.spi.AbstractBackendSession;
 import dev.mixtral4j.spi.BackendOptions;
 import dev.mixtral4j.spi.SessionOptions;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * A model ready to compute: every weight resolved to a slice of the mapped file and paired with
@@ -27,11 +33,25 @@ final class JavaBackendModel extends AbstractBackendModel {
     /** RoPE inverse frequencies base^(-2i/d) for the rotated pairs. */
     final double[] ropeFreq;
 
+    /** What this forward pass computes beyond the plain recipe; every other feature is refused. */
+    static final Set<ModelFeature> SUPPORTED_FEATURES = EnumSet.of(ModelFeature.SLIDING_WINDOW);
+
+    /** Why this backend must not run the file whatever its tensors (no weights, math it does not compute), or empty. */
+    static Optional<String> refusal(ModelFile file) {
+        if (file.vocabularyOnlyReason() != null) {
+            return Optional.of(file.vocabularyOnlyReason());
+        }
+        return ModelFeatures.refusal(file, SUPPORTED_FEATURES, "java");
+    }
+
     JavaBackendModel(Backend backend, ModelFile file, BackendOptions options) {
         super(backend, file.config(), String.valueOf(file.path().getFileName()));
         this.file = file;
         this.config = file.config();
         this.options = options;
+        refusal(file).ifPresent(why -> {
+            throw new ModelFormatException(file.path() + ": " + why);
+        });
         TensorCatalogue t = file.tensors();
         this.embedding = Weight.of(file.path(), t.tokenEmbedding());
         this.outputNorm = Weight.of(file.path(), t.outputNorm());

@@ -1,6 +1,7 @@
 package dev.mixtral4j.backend.java;
 
 import dev.mixtral4j.gguf.GgmlType;
+import dev.mixtral4j.gguf.MappedFileChangedException;
 import dev.mixtral4j.spi.AbstractBackendSession;
 
 /**
@@ -12,6 +13,7 @@ final class JavaSession extends AbstractBackendSession {
     private final KvCache kv;
     private final WorkerPool pool;
     private final ForwardPass pass;
+    private final java.nio.file.Path path;
     private final dev.mixtral4j.model.ModelConfig config;
 
     JavaSession(JavaBackendModel model, int contextLength, GgmlType kvType, int batchSize, int threads) {
@@ -28,6 +30,7 @@ final class JavaSession extends AbstractBackendSession {
         }
         this.pool = p;
         this.pass = new ForwardPass(model, kv, pool, threads, contextLength);
+        this.path = model.file().path();
     }
 
     GgmlType kvCacheType() {
@@ -41,9 +44,14 @@ final class JavaSession extends AbstractBackendSession {
 
     @Override
     protected void computeBatch(int[] tokens, int position, int rowsWanted, float[] logits, int offset) {
-        pass.run(tokens, position, routing());
-        if (rowsWanted > 0) {
-            pass.logits(tokens.length - rowsWanted, rowsWanted, logits, offset);
+        try {
+            pass.run(tokens, position, routing());
+            if (rowsWanted > 0) {
+                pass.logits(tokens.length - rowsWanted, rowsWanted, logits, offset);
+            }
+        } catch (InternalError e) {
+            // the JVM's report of a fault in a mapped access: the model file shrank under us
+            throw new MappedFileChangedException(path, e);
         }
     }
 

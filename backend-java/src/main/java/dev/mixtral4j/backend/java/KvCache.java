@@ -5,6 +5,7 @@ import static dev.mixtral4j.backend.java.kernel.VectorSupport.L;
 
 import dev.mixtral4j.backend.java.kernel.VectorSupport;
 import dev.mixtral4j.gguf.GgmlType;
+import dev.mixtral4j.model.KvCacheSize;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -34,7 +35,9 @@ final class KvCache implements AutoCloseable {
         this.kvDim = kvDim;
         this.half = type == GgmlType.F16;
         this.elementBytes = half ? 2 : 4;
-        int chunks = (contextLength + CHUNK - 1) / CHUNK;
+        // chunks are allocated as positions fill, but a cache that can never fit is refused now
+        KvCacheSize.check(layers, kvDim, contextLength, elementBytes, KvCacheSize.availableMemory());
+        int chunks = Math.toIntExact((contextLength + (long) CHUNK - 1) / CHUNK);
         this.keys = new MemorySegment[layers][chunks];
         this.values = new MemorySegment[layers][chunks];
     }

@@ -15,7 +15,7 @@ import java.util.Set;
 
 /** The llama.cpp backend: models are loaded (memory-mapped) by llama.cpp itself from the GGUF path. */
 final class LlamaCppBackend implements Backend {
-    private static final Set<GgmlType> TENSOR_TYPES = EnumSet.complementOf(EnumSet.of(
+    static final Set<GgmlType> TENSOR_TYPES = EnumSet.complementOf(EnumSet.of(
             GgmlType.Q8_1, GgmlType.Q8_K, GgmlType.I8, GgmlType.I16, GgmlType.I32, GgmlType.I64, GgmlType.F64));
 
     private static volatile LlamaCppBackend instance;
@@ -71,23 +71,23 @@ final class LlamaCppBackend implements Backend {
         return true;
     }
 
+    /**
+     * Whether llama.cpp may be handed this file: per-expert files (which llama.cpp no longer
+     * loads) and everything {@link LlamaCppFileRules} refuses are refused with the reason.
+     */
     @Override
     public Availability supports(ModelFile model) {
         try {
-            String arch = model.config().architecture();
-            if (!"llama".equals(arch)) {
-                return Availability.no("architecture " + arch + " is not a Mixtral-family (llama) model");
+            if (model.vocabularyOnlyReason() != null) {
+                return Availability.no(model.vocabularyOnlyReason());
             }
             if (model.config().isMoe() && !model.tensors().hasMergedExperts()) {
                 return Availability.no("per-expert tensors (blk.N.ffn_gate.E.weight) are not loaded by llama.cpp "
                         + PackagedLibraries.LLAMA_CPP_VERSION + "; use a file with merged ffn_*_exps tensors or the java backend");
             }
-            for (var t : model.gguf().tensors()) {
-                if (!TENSOR_TYPES.contains(t.type())) {
-                    return Availability.no("tensor " + t.name() + " has type " + t.type() + ", which llama.cpp does not compute with");
-                }
-            }
-            return Availability.yes("");
+            return LlamaCppFileRules.modelProblem(model.metadata(), model.gguf().tensors())
+                    .map(Availability::no)
+                    .orElseGet(() -> Availability.yes("passes the llama.cpp file rules"));
         } catch (RuntimeException e) {
             return Availability.no("cannot inspect " + model.path() + ": " + e.getMessage());
         }

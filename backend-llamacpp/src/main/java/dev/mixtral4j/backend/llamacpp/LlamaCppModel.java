@@ -3,6 +3,8 @@ package dev.mixtral4j.backend.llamacpp;
 import dev.mixtral4j.backend.llamacpp.bindings.Llama;
 import dev.mixtral4j.backend.llamacpp.bindings.llama_model_params;
 import dev.mixtral4j.gguf.ModelFormatException;
+import dev.mixtral4j.gguf.GgmlType;
+import dev.mixtral4j.model.KvCacheSize;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.spi.AbstractBackendModel;
 import dev.mixtral4j.spi.AbstractBackendSession;
@@ -22,6 +24,8 @@ final class LlamaCppModel extends AbstractBackendModel {
     static final String REPACK_OPTION = "llamacpp.repack";
     /** {@link BackendOptions#extra()} key: flash attention "on", "off" or "auto" (llama.cpp's default). */
     static final String FLASH_ATTENTION_OPTION = "llamacpp.flash-attn";
+    /** {@code LLAMA_LOAD_MODE_NONE} of {@code enum llama_load_mode} in llama.h: read, do not map. */
+    static final int LLAMA_LOAD_MODE_NONE = 0;
 
     private final LlamaCppBackend backend;
     private final String path;
@@ -31,6 +35,7 @@ final class LlamaCppModel extends AbstractBackendModel {
     private final MemorySegment vocab;
     private final int vocabSize;
     private final int trainedContext;
+    private final boolean causal;
 
     private LlamaCppModel(LlamaCppBackend backend, ModelFile file, int threads, String flashAttention, MemorySegment model) {
         super(backend, file.config(), String.valueOf(file.path().getFileName()));
@@ -42,6 +47,7 @@ final class LlamaCppModel extends AbstractBackendModel {
         this.vocab = Llama.llama_model_get_vocab(model);
         this.vocabSize = Llama.llama_vocab_n_tokens(vocab);
         this.trainedContext = Llama.llama_model_n_ctx_train(model);
+        this.causal = file.metadata().findBool(file.config().architecture() + ".attention.causal").orElse(true);
     }
 
     static LlamaCppModel load(LlamaCppBackend backend, ModelFile file, BackendOptions options) {
@@ -68,6 +74,11 @@ final class LlamaCppModel extends AbstractBackendModel {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment params = Llama.llama_model_default_params(arena);
             llama_model_params.vocab_only(params, vocabOnly);
+            if (options != null && options.weightsInMemory()) {
+                // llama.cpp reads the weights into its buffers: a file truncated later cannot
+                // SIGBUS the process, as a mapping would
+                llama_model_params.load_mode(params, LLAMA_LOAD_MODE_NONE);
+            }
             if (options != null && "false".equalsIgnoreCase(options.extra().get(REPACK_OPTION))) {
                 // weights stay in the mapped file's layout instead of ggml's CPU-repacked copy
                 llama_model_params.use_extra_bufts(params, false);
@@ -112,6 +123,11 @@ final class LlamaCppModel extends AbstractBackendModel {
         return flashAttention;
     }
 
+    /** False for {@code attention.causal = false}: llama.cpp then needs the whole batch in one micro-batch. */
+    boolean causal() {
+        return causal;
+    }
+
     int threads() {
         return threads;
     }
@@ -127,6 +143,8 @@ final class LlamaCppModel extends AbstractBackendModel {
 
     @Override
     protected AbstractBackendSession openSession(SessionOptions options) {
+        // llama.cpp would spend a minute allocating before bad_alloc: refuse what cannot fit
+        KvCacheSize.check(config(), options.contextLength(), options.kvCacheType() == GgmlType.F32 ? 4 : 2);
         return LlamaCppSession.open(this, options);
     }
 

@@ -100,7 +100,9 @@ final class LlamaCppSession extends AbstractBackendSession {
             MemorySegment p = Llama.llama_context_default_params(params);
             llama_context_params.n_ctx(p, nCtx);
             llama_context_params.n_batch(p, nBatch);
-            llama_context_params.n_ubatch(p, Math.min(nBatch, 512));
+            // non-causal attention cannot be split into micro-batches: llama_decode asserts
+            // n_ubatch >= n_tokens rather than failing
+            llama_context_params.n_ubatch(p, model.causal() ? Math.min(nBatch, 512) : nBatch);
             llama_context_params.n_seq_max(p, 1);
             llama_context_params.n_threads(p, model.threads());
             llama_context_params.n_threads_batch(p, model.threads());

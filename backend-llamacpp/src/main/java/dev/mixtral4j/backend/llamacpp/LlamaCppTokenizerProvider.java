@@ -1,5 +1,6 @@
 package dev.mixtral4j.backend.llamacpp;
 
+import dev.mixtral4j.gguf.ModelFormatException;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.spi.Availability;
 import dev.mixtral4j.spi.Tokenizer;
@@ -32,10 +33,10 @@ public final class LlamaCppTokenizerProvider implements TokenizerProvider {
             if (!runtime.available()) {
                 return runtime;
             }
-            if (model.metadata().find("tokenizer.ggml.model").isEmpty()) {
-                return Availability.no(model.path() + " has no tokenizer.ggml.model");
-            }
-            return Availability.yes("");
+            // a vocabulary-only load reads exactly what these rules check
+            return LlamaCppFileRules.vocabularyProblem(model.metadata())
+                    .map(why -> Availability.no(model.path().getFileName() + ": " + why))
+                    .orElseGet(() -> Availability.yes(""));
         } catch (Throwable t) {
             return Availability.no("llama.cpp tokenizer unavailable: " + t);
         }
@@ -45,6 +46,9 @@ public final class LlamaCppTokenizerProvider implements TokenizerProvider {
     public Tokenizer create(ModelFile model) {
         LlamaRuntime runtime = LlamaRuntime.get();
         runtime.require();
+        LlamaCppFileRules.vocabularyProblem(model.metadata()).ifPresent(why -> {
+            throw new ModelFormatException(model.path() + ": " + why);
+        });
         return new LlamaCppTokenizer(runtime, model.path().toAbsolutePath().toString());
     }
 }

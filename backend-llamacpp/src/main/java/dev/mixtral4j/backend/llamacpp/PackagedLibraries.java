@@ -1,9 +1,11 @@
 package dev.mixtral4j.backend.llamacpp;
 
+import dev.mixtral4j.PrivateFolders;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
@@ -13,6 +15,9 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
@@ -22,6 +27,8 @@ import java.util.stream.Stream;
  * name carries the version and a hash of the index, so two builds never share a folder and an
  * existing folder is always complete: it is written under a temporary name and renamed into
  * place, which is atomic, so two JVMs extracting at once both end up using one complete copy.
+ * The folder is trusted only while it is this user's, writable by no one else, and holds exactly
+ * the listed files with their recorded sha256 ({@link #contentProblem}), checked on every start.
  */
 final class PackagedLibraries {
     static final String LLAMA_CPP_VERSION = "0.5.0";
@@ -61,29 +68,38 @@ final class PackagedLibraries {
         }
     }
 
-    /** Default cache root: {@code $XDG_CACHE_HOME/mixtral4j} or {@code ~/.cache/mixtral4j}. */
+    /** Default cache root: see {@link PrivateFolders#cacheRoot()}. */
     static Path defaultCacheRoot() {
-        String prop = System.getProperty("mixtral4j.cache");
-        if (prop != null && !prop.isBlank()) {
-            return Path.of(prop);
-        }
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-        return base.resolve("mixtral4j");
+        return PrivateFolders.cacheRoot();
     }
 
     /**
      * Extracts the libraries listed in {@code index} into {@code cacheRoot/llama.cpp/<version>-<hash>/}
-     * unless that folder already exists, and returns it.
+     * and returns that folder. An existing folder is used only after it proves to be this user's,
+     * writable by nobody else, and to hold exactly the listed files with their recorded sha256
+     * (ggml loads every {@code libggml-cpu-*.so} in the folder, so one file more is one library
+     * more); a folder of ours that fails the content check is replaced, one that is not ours is
+     * refused.
      */
     static Path extract(String platform, String index, Path cacheRoot) throws IOException {
         List<Entry> entries = parse(index);
-        Path parent = cacheRoot.resolve("llama.cpp");
+        PrivateFolders.createRoot(cacheRoot);
+        Path parent = PrivateFolders.create(cacheRoot.resolve("llama.cpp"));
         Path target = parent.resolve(LLAMA_CPP_VERSION + "-" + platform + "-" + sha256(index).substring(0, 16));
-        if (Files.isDirectory(target)) {
-            return target;
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            refuseUntrusted(target);
+            if (contentProblem(target, entries).isEmpty()) {
+                return target;
+            }
+            // ours but not what we wrote (edited, half-deleted): set aside, extract afresh
+            Path stale = Files.createTempDirectory(parent, ".stale-");
+            try {
+                Files.move(target, stale.resolve("old"), StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException gone) {
+                // another JVM replaced it first
+            }
+            deleteTree(stale);
         }
-        Files.createDirectories(parent);
         Path tmp = Files.createTempDirectory(parent, ".extract-");
         try {
             for (Entry e : entries) {
@@ -93,6 +109,9 @@ final class PackagedLibraries {
                         throw new IOException("packaged library " + resource + " listed in the index is missing from the jar");
                     }
                     Files.copy(in, tmp.resolve(e.name()));
+                }
+                if (Files.getFileStore(tmp).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class)) {
+                    Files.setPosixFilePermissions(tmp.resolve(e.name()), PrivateFolders.OWNER_ONLY);
                 }
                 long size = Files.size(tmp.resolve(e.name()));
                 if (size != e.size()) {
@@ -107,12 +126,71 @@ final class PackagedLibraries {
                 if (!Files.isDirectory(target)) {
                     throw raced;
                 }
-                // another JVM finished first: its copy is complete, use it
+                // another JVM finished first: its copy is checked below like any other
             }
         } finally {
             deleteTree(tmp);
         }
+        refuseUntrusted(target);
+        Optional<String> content = contentProblem(target, entries);
+        if (content.isPresent()) {
+            throw new IOException("llama.cpp libraries in " + target + " do not match this jar: " + content.get());
+        }
         return target;
+    }
+
+    private static void refuseUntrusted(Path dir) throws IOException {
+        Optional<String> why = PrivateFolders.problem(dir);
+        if (why.isPresent()) {
+            throw new IOException("refusing the llama.cpp library folder: " + why.get()
+                    + "; choose another cache with -Dmixtral4j.cache=DIR");
+        }
+    }
+
+    /** Why the folder's files are not exactly the listed ones with their sizes and sha256, or empty. */
+    static Optional<String> contentProblem(Path dir, List<Entry> entries) throws IOException {
+        Set<String> expected = new TreeSet<>();
+        for (Entry e : entries) {
+            expected.add(e.name());
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                if (!expected.contains(f.getFileName().toString())) {
+                    return Optional.of("unexpected file " + f.getFileName() + " (ggml would load it)");
+                }
+            }
+        }
+        for (Entry e : entries) {
+            Path f = dir.resolve(e.name());
+            if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+                return Optional.of(e.name() + " is missing or not a regular file");
+            }
+            Optional<String> trust = PrivateFolders.problem(f);
+            if (trust.isPresent()) {
+                return trust;
+            }
+            if (Files.size(f) != e.size()) {
+                return Optional.of(e.name() + " has " + Files.size(f) + " bytes, recorded " + e.size());
+            }
+            String sha = sha256(f);
+            if (!sha.equalsIgnoreCase(e.sha256())) {
+                return Optional.of(e.name() + " has sha256 " + sha + ", recorded " + e.sha256());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String sha256(Path f) throws IOException {
+        try (InputStream in = Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     record Entry(String sha256, long size, String name) {

@@ -1,6 +1,7 @@
 package dev.mixtral4j.backend.llamacpp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -8,6 +9,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -54,5 +57,74 @@ class PackagedLibrariesTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    private static String indexOrSkip() throws IOException {
+        String index = PackagedLibraries.index(PackagedLibraries.platform());
+        assumeTrue(index != null, "this build packaged no llama.cpp libraries for " + PackagedLibraries.platform());
+        return index;
+    }
+
+    /** A library changed in the cache is noticed by its sha256 and the folder extracted afresh. */
+    @Test
+    void aTamperedLibraryIsNotLoadedButReplaced(@TempDir Path cache) throws Exception {
+        String index = indexOrSkip();
+        Path dir = PackagedLibraries.extract(PackagedLibraries.platform(), index, cache);
+        Path lib = dir.resolve("libggml-base.so");
+        byte[] bytes = Files.readAllBytes(lib);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(lib, bytes);
+        List<PackagedLibraries.Entry> entries = PackagedLibraries.parse(index);
+        assertTrue(PackagedLibraries.contentProblem(dir, entries).orElseThrow().contains("libggml-base.so has sha256"));
+        assertEquals(dir, PackagedLibraries.extract(PackagedLibraries.platform(), index, cache));
+        assertEquals(java.util.Optional.empty(), PackagedLibraries.contentProblem(dir, entries));
+    }
+
+    /** ggml loads every libggml-cpu-*.so in the folder: one planted there must not survive. */
+    @Test
+    void aPlantedCpuVariantIsNotLoaded(@TempDir Path cache) throws Exception {
+        String index = indexOrSkip();
+        Path dir = PackagedLibraries.extract(PackagedLibraries.platform(), index, cache);
+        Files.copy(dir.resolve("libggml-cpu-x64.so"), dir.resolve("libggml-cpu-evil.so"));
+        assertTrue(PackagedLibraries.contentProblem(dir, PackagedLibraries.parse(index)).orElseThrow()
+                .contains("unexpected file libggml-cpu-evil.so"));
+        Path again = PackagedLibraries.extract(PackagedLibraries.platform(), index, cache);
+        assertFalse(Files.exists(again.resolve("libggml-cpu-evil.so")));
+    }
+
+    @Test
+    void aFolderOthersCanWriteIsRefused(@TempDir Path cache) throws Exception {
+        String index = indexOrSkip();
+        Path dir = PackagedLibraries.extract(PackagedLibraries.platform(), index, cache);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        IOException e = assertThrows(IOException.class, () -> PackagedLibraries.extract(PackagedLibraries.platform(), index, cache));
+        assertTrue(e.getMessage().contains("writable by other users") && e.getMessage().contains(dir.toString()), e.getMessage());
+    }
+
+    /** A shared cache root: another user's folder there is never used (needs root to make one). */
+    @Test
+    void aFolderOfAnotherUserIsRefused(@TempDir Path cache) throws Exception {
+        String index = indexOrSkip();
+        assumeTrue("root".equals(System.getProperty("user.name")), "only root can give a folder to another user");
+        Path dir = PackagedLibraries.extract(PackagedLibraries.platform(), index, cache);
+        UserPrincipal nobody = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+        Files.setOwner(dir, nobody);
+        IOException e = assertThrows(IOException.class, () -> PackagedLibraries.extract(PackagedLibraries.platform(), index, cache));
+        assertTrue(e.getMessage().contains("owned by nobody"), e.getMessage());
+        Files.setOwner(dir.getParent(), nobody);
+        e = assertThrows(IOException.class, () -> PackagedLibraries.extract(PackagedLibraries.platform(), index, cache));
+        assertTrue(e.getMessage().contains("refusing the cache folder") && e.getMessage().contains("owned by nobody"), e.getMessage());
+    }
+
+    @Test
+    void aSharedRootMustBeSticky(@TempDir Path tmp) throws Exception {
+        String index = indexOrSkip();
+        Path root = Files.createDirectory(tmp.resolve("shared"));
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxrwxrwx"));
+        IOException e = assertThrows(IOException.class, () -> PackagedLibraries.extract(PackagedLibraries.platform(), index, root));
+        assertTrue(e.getMessage().contains("not sticky"), e.getMessage());
+        new ProcessBuilder("chmod", "1777", root.toString()).inheritIO().start().waitFor();
+        Path dir = PackagedLibraries.extract(PackagedLibraries.platform(), index, root);
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.getParent())));
     }
 }

@@ -4,6 +4,8 @@ import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.gguf.ModelFormatException;
 import dev.mixtral4j.model.LayerWeights;
 import dev.mixtral4j.model.ModelConfig;
+import dev.mixtral4j.model.ModelFeature;
+import dev.mixtral4j.model.ModelFeatures;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.model.WeightMatrix;
 import dev.mixtral4j.spi.Availability;
@@ -137,10 +139,20 @@ public final class CudaBackend implements Backend {
         return checkModel(model).map(Availability::no).orElseGet(() -> Availability.yes("all tensors readable by the CUDA kernels"));
     }
 
+    /** What the kernels compute beyond the plain recipe; every other feature is refused. */
+    static final Set<ModelFeature> SUPPORTED_FEATURES = EnumSet.of(ModelFeature.SLIDING_WINDOW);
+
     /** Why the kernels cannot run this model, or empty when they can. Never throws. */
     public static Optional<String> checkModel(ModelFile model) {
         try {
             ModelConfig c = model.config();
+            if (model.vocabularyOnlyReason() != null) {
+                return Optional.of(model.vocabularyOnlyReason());
+            }
+            Optional<String> features = ModelFeatures.refusal(model, SUPPORTED_FEATURES, "cuda");
+            if (features.isPresent()) {
+                return features;
+            }
             if (c.headDim() > Launches.MAX_HEAD_DIM) {
                 return Optional.of("head dimension " + c.headDim() + " exceeds " + Launches.MAX_HEAD_DIM);
             }

@@ -42,6 +42,24 @@ class ModelCheckTest {
         }
     }
 
+    /** Files whose math the kernels do not compute are refused by name, not run wrong. */
+    @Test
+    void refusesFeaturesItDoesNotCompute() throws Exception {
+        Path plain = SyntheticModel.builder().write(dir.resolve("plain.gguf"));
+        Path scaled = dev.mixtral4j.testkit.GgufRewrite.of(plain)
+                .metadata("llama.rope.scaling.type", dev.mixtral4j.gguf.MetadataValue.ofString("yarn"))
+                .tensor("blk.1.attn_q.bias", new long[] {64}, new float[64]).write(dir.resolve("scaled.gguf"));
+        try (ModelFile m = ModelFile.open(scaled)) {
+            Optional<String> why = CudaBackend.checkModel(m);
+            assertTrue(why.isPresent());
+            assertTrue(why.get().contains("llama.rope.scaling.type = yarn") && why.get().contains("blk.1.attn_q.bias")
+                    && why.get().contains("cuda backend"), why.get());
+        }
+        try (ModelFile m = ModelFile.open(plain)) {
+            assertEquals(Optional.empty(), CudaBackend.checkModel(m));
+        }
+    }
+
     @Test
     void weightBytesOfTheTinyModelByHand() throws Exception {
         // defaults: width 64, 2 layers, 4 heads of 16, 2 KV heads, FFN 128, 4 experts, vocab 300, F32

@@ -2,6 +2,7 @@ package dev.mixtral4j.samples.cli;
 
 import dev.mixtral4j.Backends;
 import dev.mixtral4j.LoadOptions;
+import dev.mixtral4j.PrivateFolders;
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.gguf.TensorInfo;
 import dev.mixtral4j.model.ModelFile;
@@ -11,6 +12,10 @@ import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.routing.RoutingListener;
 import dev.mixtral4j.spi.SessionOptions;
 import dev.mixtral4j.tools.synthetic.SyntheticModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -23,10 +28,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code mixtral4j bench}: prompt processing and token generation speed of one or more backends
@@ -363,8 +364,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** Writes the synthetic model once; later runs reuse the cached file. */
     private Path syntheticModel() throws IOException {
-        Path dir = cacheDir != null ? cacheDir
-                : Path.of(System.getProperty("user.home"), ".cache", "mixtral4j", "synthetic");
+        Path dir = cacheDir != null ? cacheDir : PrivateFolders.cacheFolder("synthetic");
         String t = type.toUpperCase(Locale.ROOT);
         Path target = dir.resolve(synthetic.toLowerCase(Locale.ROOT) + "-" + layers + "L-" + t + ".gguf");
         if (Files.isRegularFile(target)) {

@@ -3,6 +3,7 @@ package dev.mixtral4j.samples.cli;
 import dev.mixtral4j.BackendInfo;
 import dev.mixtral4j.Backends;
 import dev.mixtral4j.LoadOptions;
+import dev.mixtral4j.PrivateFolders;
 import dev.mixtral4j.model.ModelConfig;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.spi.Backend;
@@ -11,6 +12,10 @@ import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.Logits;
 import dev.mixtral4j.spi.SessionOptions;
 import dev.mixtral4j.tools.synthetic.SyntheticModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -20,10 +25,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code mixtral4j demo}: one model on every available backend, side by side. Without
@@ -34,7 +35,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "demo",
         description = {"Runs a model on every available backend and compares them (no download needed).",
                 "Without --model, writes a small synthetic Mixtral GGUF (random weights, real structure; cached in "
-                        + "the temp directory). For each available backend: the greedy tokens generated from a fixed "
+                        + "the user's private cache folder ~/.cache/mixtral4j/demo). For each available backend: the greedy tokens generated from a fixed "
                         + "prompt of token ids, prompt and generation tokens/s; then whether all backends generated "
                         + "the same tokens and the largest |delta logit| over the prompt."})
 public final class DemoCommand implements Callable<Integer> {
@@ -61,7 +62,7 @@ public final class DemoCommand implements Callable<Integer> {
     String type;
 
     @Option(names = "--cache-dir", paramLabel = "DIR",
-            description = "Where the synthetic model is kept (default: <java.io.tmpdir>/mixtral4j-demo).")
+            description = "Where the synthetic model is kept (default: the user's cache, ~/.cache/mixtral4j/demo).")
     Path cacheDir;
 
     @Spec
@@ -306,8 +307,8 @@ public final class DemoCommand implements Callable<Integer> {
     /** The demo's synthetic Mixtral of {@code type}, written once into {@code cacheDir} (null: the temp directory). */
     static Path syntheticModel(CommandSpec spec, Path cacheDir, String type, PrintWriter out) throws IOException {
         SyntheticModel.Builder b = demoModel(type);
-        Path dir = cacheDir != null ? cacheDir : Path.of(System.getProperty("java.io.tmpdir"), "mixtral4j-demo");
-        Files.createDirectories(dir);
+        // the user's private cache, not a predictable shared /tmp path that another user could prepare
+        Path dir = cacheDir != null ? Files.createDirectories(cacheDir) : PrivateFolders.cacheFolder("demo");
         Path file = dir.resolve("synthetic-mixtral-demo-" + type.toUpperCase(Locale.ROOT) + "-v1.gguf");
         if (!Files.isRegularFile(file)) {
             out.printf("writing a synthetic Mixtral model to %s ...%n", file);

@@ -78,6 +78,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (ids.length == 0) {
             throw new UsageException("--tokens needs at least one token id");
         }
+        InputFiles.checkWritable(logitsOut, "--logits-out");
         Backend be = Backends.discover().select(backend);
         LoadOptions.Builder options = LoadOptions.builder().backend(be.id()).batchSize(batch).kvCacheType(kvType);
         backendOptions.forEach(options::option);

@@ -64,7 +64,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (maxTokens == 0 || maxTokens < -1) {
             throw new UsageException("-n must be positive, or -1");
         }
-        String text = prompt.text != null ? prompt.text : Files.readString(prompt.file);
+        String text = prompt.text != null ? prompt.text : InputFiles.readUtf8(prompt.file, "--prompt-file");
         GenerationOptions.Builder ob = GenerationOptions.builder().maxTokens(maxTokens)
                 .sampler(samplerOptions.sampler()).addBos(true).parseSpecial(special);
         if (stop != null) {

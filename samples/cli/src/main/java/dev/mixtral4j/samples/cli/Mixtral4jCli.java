@@ -137,11 +137,31 @@ public final class Mixtral4jCli implements Runnable {
         return false;
     }
 
+    /**
+     * A file-system failure in words: the JDK's own messages are just the path ("/x/y") or, for
+     * undecodable text, "Input length = 1".
+     */
+    private static String fileProblem(Throwable t) {
+        if (t instanceof java.nio.file.NoSuchFileException f) {
+            return "no such file or folder: " + f.getFile();
+        }
+        if (t instanceof java.nio.file.AccessDeniedException f) {
+            return "permission denied: " + f.getFile();
+        }
+        if (t instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+            return f.getFile() + ": " + (f.getReason() == null ? f.getClass().getSimpleName() : f.getReason());
+        }
+        if (t instanceof java.nio.charset.CharacterCodingException) {
+            return "a file or input is not valid UTF-8 text";
+        }
+        return t.getMessage();
+    }
+
     /** The message of the exception (and of its causes when they add something), on one line. */
     static String oneLine(Throwable e) {
         StringBuilder sb = new StringBuilder();
         for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
-            String m = t.getMessage();
+            String m = fileProblem(t);
             if (m == null || m.isBlank()) {
                 m = t.getClass().getSimpleName();
             }

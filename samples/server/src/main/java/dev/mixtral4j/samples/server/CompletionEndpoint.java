@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mixtral4j.Model;
+import dev.mixtral4j.routing.RoutingRecorder;
+import dev.mixtral4j.routing.RoutingSubscription;
 import dev.mixtral4j.generation.GeneratedToken;
 import dev.mixtral4j.generation.Generation;
 import dev.mixtral4j.generation.GenerationResult;
@@ -127,16 +129,43 @@ final class CompletionEndpoint {
         return tokens;
     }
 
+    /**
+     * The {@code mixtral4j_routing} extension: a recorder attached to the slot's session for this
+     * request only (null when not asked for).
+     */
+    private RoutingSubscription recordRouting(CompletionRequest request, Slot slot, RoutingRecorder recorder) {
+        if (!request.routing()) {
+            return null;
+        }
+        if (!model.config().isMoe()) {
+            throw ApiError.invalid("mixtral4j_routing: this model is not a mixture of experts", "mixtral4j_routing");
+        }
+        if (!slot.session.backend().supportsRoutingTraces()) {
+            throw ApiError.invalid("mixtral4j_routing: backend '" + slot.session.backend().id()
+                    + "' does not report routing traces", "mixtral4j_routing");
+        }
+        return slot.session.attach(recorder);
+    }
+
     private void complete(ServerResponse res, CompletionRequest request, Slot slot, int[] prompt, String id,
                           long created) {
         GenerationResult result;
+        RoutingRecorder recorder = new RoutingRecorder();
+        RoutingSubscription routing = recordRouting(request, slot, recorder);
         try (Generation g = slot.session.stream(prompt, request.options())) {
             result = g.result();
+        } finally {
+            if (routing != null) {
+                routing.close();
+            }
         }
         count(result);
         ObjectNode body = request.kind() == CompletionRequest.Kind.CHAT
                 ? responses.chatCompletion(id, created, result.text(), result.stopReason(), result.stats())
                 : responses.textCompletion(id, created, result.text(), result.stopReason(), result.stats());
+        if (routing != null) {
+            body.set("mixtral4j_routing", responses.routing(recorder.trace().orElse(null)));
+        }
         OpenAiServer.sendJson(res, 200, body, json);
         stats.completed.incrementAndGet();
     }
@@ -144,9 +173,11 @@ final class CompletionEndpoint {
     private void stream(ServerResponse res, CompletionRequest request, Slot slot, int[] prompt, String id,
                         long created) {
         CompletionRequest.Kind kind = request.kind();
+        RoutingRecorder recorder = new RoutingRecorder();
+        RoutingSubscription routing = recordRouting(request, slot, recorder);
         SseSink sink = res.sink(SseSink.TYPE);
         ClientEvents events = new ClientEvents(sink);
-        try (Generation g = slot.session.stream(prompt, request.options())) {
+        try (routing; Generation g = slot.session.stream(prompt, request.options())) {
             if (kind == CompletionRequest.Kind.CHAT) {
                 events.send(responses.chunk(kind, id, created, "assistant", "", null));
             }
@@ -170,6 +201,9 @@ final class CompletionEndpoint {
             ObjectNode last = responses.chunk(kind, id, created, null, kind == CompletionRequest.Kind.CHAT ? null : "",
                     ResponseJson.finishReason(result.stopReason()));
             last.set("timings", responses.timings(result.stats()));
+            if (routing != null) {
+                last.set("mixtral4j_routing", responses.routing(recorder.trace().orElse(null)));
+            }
             events.send(last);
             if (request.includeUsage()) {
                 events.send(responses.usageChunk(kind, id, created, result.stats()));

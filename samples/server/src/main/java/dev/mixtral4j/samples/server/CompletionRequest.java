@@ -15,9 +15,11 @@ import java.util.List;
  * @param stream       answer with server-sent events
  * @param includeUsage streamed: end with a chunk that carries the usage
  * @param options      sampler, limits and stop strings
+ * @param routing      the {@code mixtral4j_routing} extension: answer with the routing of the
+ *                     tokens this request computed (docs/routing.md)
  */
 record CompletionRequest(Kind kind, String model, List<Message> messages, String prompt, int[] promptTokens,
-                         boolean stream, boolean includeUsage, GenerationOptions options) {
+                         boolean stream, boolean includeUsage, GenerationOptions options, boolean routing) {
 
     enum Kind { CHAT, TEXT }
 }

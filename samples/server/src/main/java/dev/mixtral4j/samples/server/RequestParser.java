@@ -78,7 +78,8 @@ final class RequestParser {
             includeUsage = booleanField(so, "include_usage", false);
         }
         return new CompletionRequest(kind, model, messages, prompt, promptTokens, stream, includeUsage,
-                options(body, kind));
+                options(body, kind),
+                booleanField(body, "mixtral4j_routing", false));
     }
 
     private GenerationOptions options(JsonNode body, CompletionRequest.Kind kind) {

@@ -135,4 +135,42 @@ final class ResponseJson {
         t.put("predicted_per_second", s.generatedTokensPerSecond());
         return t;
     }
+
+    /**
+     * The {@code mixtral4j_routing} extension: the routing of the positions this request computed
+     * (the prompt part not already in the slot's cache, then every generated token but the last),
+     * experts best first; null when nothing was computed.
+     */
+    ObjectNode routing(dev.mixtral4j.routing.RoutingTrace trace) {
+        ObjectNode r = json.createObjectNode();
+        if (trace == null) {
+            r.putNull("start_position");
+            r.putArray("tokens");
+            r.putArray("layers");
+            return r;
+        }
+        r.put("start_position", trace.startPosition());
+        r.put("expert_count", trace.expertCount());
+        r.put("experts_used", trace.expertsUsed());
+        var tokens = r.putArray("tokens");
+        for (int i = 0; i < trace.tokenCount(); i++) {
+            tokens.add(trace.token(i));
+        }
+        var layers = r.putArray("layers");
+        for (int l = 0; l < trace.layerCount(); l++) {
+            ObjectNode layer = layers.addObject();
+            layer.put("layer", l);
+            var experts = layer.putArray("experts");
+            var weights = layer.putArray("weights");
+            for (int i = 0; i < trace.tokenCount(); i++) {
+                var e = experts.addArray();
+                var w = weights.addArray();
+                for (int j = 0; j < trace.expertsUsed(); j++) {
+                    e.add(trace.expert(l, i, j));
+                    w.add(trace.weight(l, i, j));
+                }
+            }
+        }
+        return r;
+    }
 }
