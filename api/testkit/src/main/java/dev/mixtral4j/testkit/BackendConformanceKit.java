@@ -183,7 +183,7 @@ public abstract class BackendConformanceKit {
                 try (BackendModel bm = backend().load(m, loadOptions());
                      BackendSession s = bm.newSession(sessionOptions(m.config()))) {
                     Logits got = s.forward(tokens, 0, true);
-                    assertEquals(tokens.length, s.position());
+                    assertEquals(tokens.length, s.position(), f.name() + ": position after a forward of " + tokens.length + " tokens from 0");
                     assertClose(f.name() + " vs reference", expected, got, tolerance(f));
                 }
             }
@@ -337,7 +337,7 @@ public abstract class BackendConformanceKit {
         Assumptions.assumeTrue(why == null, () -> why);
         int[] tokens = tokens(null, 12, 4);
         try (ModelFile m = ModelFile.open(f.path())) {
-            assertTrue(m.tensors().isOutputTied());
+            assertTrue(m.tensors().isOutputTied(), f.name() + " should have no output tensor (tied to token_embd)");
             assertClose("tied output", reference(m, f, tokens), logits(run(f, tokens)), tolerance(f));
         }
     }
@@ -353,9 +353,9 @@ public abstract class BackendConformanceKit {
             float[][] decoded = new float[tokens.length][];
             for (int i = 0; i < tokens.length; i++) {
                 Logits one = s[1].forward(new int[] {tokens[i]}, i, false);
-                assertEquals(1, one.rows());
+                assertEquals(1, one.rows(), "rows of logits for one token with allLogits=false");
                 decoded[i] = one.row(0);
-                assertEquals(i + 1, s[1].position());
+                assertEquals(i + 1, s[1].position(), "position after decoding token " + i);
             }
             assertClose("token-by-token decode vs one-call prefill", rows(prefill), logits(decoded), tolerance(f));
         });
@@ -371,7 +371,7 @@ public abstract class BackendConformanceKit {
             int at = 0;
             for (int size : new int[] {5, 1, 7, 10}) {
                 Logits part = s[1].forward(Arrays.copyOfRange(tokens, at, at + size), at, true);
-                assertEquals(size, part.rows());
+                assertEquals(size, part.rows(), "rows of logits for a chunk of " + size + " tokens with allLogits=true");
                 for (int r = 0; r < size; r++) {
                     chunked[at + r] = part.row(r);
                 }
@@ -392,9 +392,9 @@ public abstract class BackendConformanceKit {
             int[] other = tokens(m.config(), 6, 8);
             s[0].forward(tokens, 0, true);
             s[0].truncate(10);
-            assertEquals(10, s[0].position());
+            assertEquals(10, s[0].position(), "position after truncate(10) of 16 tokens");
             Logits resumed = s[0].forward(other, 10, true);
-            assertEquals(16, s[0].position());
+            assertEquals(16, s[0].position(), "position after 6 more tokens from position 10");
             int[] fresh = concat(Arrays.copyOf(tokens, 10), other);
             Logits expected = s[1].forward(fresh, 0, true);
             assertClose("truncate(10) then new tokens vs a fresh run", tail(expected, 6), resumed, tolerance(f));
@@ -470,11 +470,13 @@ public abstract class BackendConformanceKit {
                 int ctx = s.contextLength();
                 assertTrue(ctx <= 16, "context length " + ctx + " honours the requested 16");
                 int[] tokens = tokens(m.config(), ctx + 1, 14);
-                assertThrows(IllegalArgumentException.class, () -> s.forward(tokens, 0, true));
-                assertEquals(0, s.position());
+                assertThrows(IllegalArgumentException.class, () -> s.forward(tokens, 0, true),
+                        ctx + 1 + " tokens into a context of " + ctx + " must be rejected");
+                assertEquals(0, s.position(), "a rejected overflow leaves the empty cache empty");
                 s.forward(Arrays.copyOf(tokens, ctx - 2), 0, false);
-                assertThrows(IllegalArgumentException.class, () -> s.forward(new int[] {1, 2, 3}, ctx - 2, false));
-                assertEquals(ctx - 2, s.position());
+                assertThrows(IllegalArgumentException.class, () -> s.forward(new int[] {1, 2, 3}, ctx - 2, false),
+                        "3 tokens at position " + (ctx - 2) + " overflow the context of " + ctx + " and must be rejected");
+                assertEquals(ctx - 2, s.position(), "a rejected overflow leaves the position as it was");
                 assertEquals(1, s.forward(new int[] {1, 2}, ctx - 2, false).rows(), "filling the context exactly works");
             }
         }
@@ -487,10 +489,10 @@ public abstract class BackendConformanceKit {
             BackendModel bm = backend().load(m, loadOptions());
             BackendSession s = bm.newSession(sessionOptions(m.config()));
             s.forward(new int[] {1, 2, 3}, 0, false);
-            assertDoesNotThrow(s::close);
-            assertDoesNotThrow(s::close);
-            assertDoesNotThrow(bm::close);
-            assertDoesNotThrow(bm::close);
+            assertDoesNotThrow(s::close, "first session close");
+            assertDoesNotThrow(s::close, "second session close (must be idempotent)");
+            assertDoesNotThrow(bm::close, "first model close");
+            assertDoesNotThrow(bm::close, "second model close (must be idempotent)");
         }
     }
 
@@ -505,7 +507,7 @@ public abstract class BackendConformanceKit {
                 try (BackendModel bm = backend().load(m, loadOptions())) {
                     fail("loaded a model without " + missing + " (supports said: " + a + ")");
                 }
-            });
+            }, "loading a file without " + missing + " must fail with a ModelFormatException naming it");
             assertTrue(e.getMessage().contains(missing), "names the tensor: " + e.getMessage());
         }
     }

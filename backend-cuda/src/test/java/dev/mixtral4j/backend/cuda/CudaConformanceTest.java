@@ -42,6 +42,6 @@ class CudaConformanceTest extends BackendConformanceKit {
     @Override
     protected int closeRaceIterations() {
         String driver = System.getProperty("mixtral4j.cuda.driver", "");
-        return driver.contains("emu") ? 100 : super.closeRaceIterations();
+        return driver.contains("emu") ? 50 : super.closeRaceIterations();
     }
 }

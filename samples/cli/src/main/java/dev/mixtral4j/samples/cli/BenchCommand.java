@@ -89,6 +89,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--kv-type", paramLabel = "F16|F32", description = "KV cache type (default: the backend's).")
     GgmlType kvType;
 
+    @Option(names = {"-o", "--option"}, paramLabel = "KEY=VALUE",
+            description = "A backend option, repeatable: e.g. llamacpp.flash-attn=off.")
+    Map<String, String> backendOptions = new LinkedHashMap<>();
+
     @Option(names = "--json", description = "One JSON object per backend per line instead of the table.")
     boolean json;
 
@@ -185,8 +189,10 @@ public final class BenchCommand implements Callable<Integer> {
         int vocab = mf.config().vocabSize();
         int trained = mf.config().contextLength();
         int ctx = Math.min(trained, Math.max(1, Math.max(promptTokens, genTokens)));
-        LoadOptions options = LoadOptions.builder().backend(be.id()).threads(nThreads).batchSize(batch)
-                .contextLength(ctx).kvCacheType(kvType).build();
+        LoadOptions.Builder ob = LoadOptions.builder().backend(be.id()).threads(nThreads).batchSize(batch)
+                .contextLength(ctx).kvCacheType(kvType);
+        backendOptions.forEach(ob::option);
+        LoadOptions options = ob.build();
         Random rnd = new Random(1234);
         int[] prompt = new int[promptTokens];
         for (int i = 0; i < prompt.length; i++) {

@@ -1,5 +1,8 @@
 package dev.mixtral4j.samples.cli;
 
+import java.util.Map;
+import java.util.LinkedHashMap;
+import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.Backends;
 import dev.mixtral4j.LoadOptions;
 import dev.mixtral4j.model.ModelFile;
@@ -54,6 +57,14 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "CPU threads (default: all cores).")
     Integer threads;
 
+    @Option(names = "--kv-type", paramLabel = "F16|F32", description = "KV cache type (default: the backend's).")
+    GgmlType kvType;
+
+    @Option(names = {"-o", "--option"}, paramLabel = "KEY=VALUE",
+            description = "A backend option, repeatable: e.g. llamacpp.flash-attn=off (exact F32 attention; its "
+                    + "default flash attention accumulates in F16), llamacpp.repack=false, cuda.reserveMiB=512.")
+    Map<String, String> backendOptions = new LinkedHashMap<>();
+
     @Option(names = "--batch", defaultValue = "512", paramLabel = "N",
             description = "Most tokens per forward call inside the backend (default: ${DEFAULT-VALUE}).")
     int batch;
@@ -69,7 +80,8 @@ public final class EvalCommand implements Callable<Integer> {
         }
         InputFiles.checkWritable(logitsOut, "--logits-out");
         Backend be = Backends.discover().select(backend);
-        LoadOptions.Builder options = LoadOptions.builder().backend(be.id()).batchSize(batch);
+        LoadOptions.Builder options = LoadOptions.builder().backend(be.id()).batchSize(batch).kvCacheType(kvType);
+        backendOptions.forEach(options::option);
         if (threads != null) {
             options.threads(threads);
         }

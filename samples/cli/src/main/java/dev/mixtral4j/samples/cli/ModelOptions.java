@@ -1,5 +1,8 @@
 package dev.mixtral4j.samples.cli;
 
+import java.util.Map;
+import java.util.LinkedHashMap;
+import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.LoadOptions;
 import dev.mixtral4j.Mixtral4j;
 import dev.mixtral4j.Model;
@@ -29,12 +32,21 @@ public final class ModelOptions {
                     + DEFAULT_CONTEXT + " and the model's).")
     Integer context;
 
+    @Option(names = "--kv-type", paramLabel = "F16|F32", description = "KV cache type (default: the backend's).")
+    GgmlType kvType;
+
+    @Option(names = {"-o", "--option"}, paramLabel = "KEY=VALUE",
+            description = "A backend option, repeatable: e.g. llamacpp.flash-attn=off (exact F32 attention; its "
+                    + "default flash attention accumulates in F16), llamacpp.repack=false, cuda.reserveMiB=512.")
+    Map<String, String> backendOptions = new LinkedHashMap<>();
+
     @Option(names = "--batch", defaultValue = "512", paramLabel = "N",
             description = "Most prompt tokens per forward call (default: ${DEFAULT-VALUE}).")
     int batch;
 
     LoadOptions loadOptions() {
-        LoadOptions.Builder b = LoadOptions.builder().backend(backend).batchSize(batch);
+        LoadOptions.Builder b = LoadOptions.builder().backend(backend).batchSize(batch).kvCacheType(kvType);
+        backendOptions.forEach(b::option);
         if (threads != null) {
             if (threads < 1) {
                 throw new UsageException("--threads must be at least 1");

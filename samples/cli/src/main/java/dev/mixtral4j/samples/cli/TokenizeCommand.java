@@ -40,7 +40,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     Input input;
 
     static final class Input {
-        @Option(names = {"-t", "--text"}, paramLabel = "TEXT", description = "The text to tokenize.")
+        @Option(names = "--text", paramLabel = "TEXT", description = "The text to tokenize (-t means --threads in every command).")
         String text;
 
         @Option(names = "--jsonl", description = "Read {\"text\": ...} lines on stdin, write {\"ids\": [...]} lines.")

@@ -62,6 +62,23 @@ class EvalCommandTest {
     }
 
     @Test
+    void kvTypeAndBackendOptionsReachTheBackend() throws IOException {
+        Path model = InfoCommandTest.mistralVocab();
+        try (var _ = new FakeBackendEnabled()) {
+            FakeBackendProvider.CALLS.clear();
+            CliRun run = CliRun.of("eval", "--model", model.toString(), "--backend", "fake", "--tokens", "1,851",
+                    "--kv-type", "F32", "-o", "fake.flash-attn=off", "--option", "fake.other=2",
+                    "--logits-out", dir.resolve("o.f32").toString());
+            assertEquals(0, run.exitCode(), run::toString);
+            assertTrue(FakeBackendProvider.CALLS.stream().anyMatch(c -> c.startsWith("session")),
+                    "no session opened: " + FakeBackendProvider.CALLS);
+            String session = FakeBackendProvider.LAST_SESSION_SETTINGS;
+            assertTrue(session.contains("kv=F32"), session);
+            assertTrue(session.contains("fake.flash-attn=off") && session.contains("fake.other=2"), session);
+        }
+    }
+
+    @Test
     void aBadTokenIdFailsWithOneLineNamingIt() {
         Path model = InfoCommandTest.mistralVocab();
         try (var _ = new FakeBackendEnabled()) {

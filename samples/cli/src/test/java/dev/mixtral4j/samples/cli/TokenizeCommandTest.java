@@ -23,7 +23,7 @@ class TokenizeCommandTest {
         assertEquals(0, r.exitCode(), r::toString);
         // Mixtral's ids for "Hello world" as SentencePiece gives them, after BOS.
         assertEquals(List.of("     1  <s>", " 22557  \u2581Hello", "  1526  \u2581world", "3 tokens"), r.out().lines().toList());
-        CliRun noBos = CliRun.of("tokenize", "-m", vocab.toString(), "-t", "Hello world", "--no-bos");
+        CliRun noBos = CliRun.of("tokenize", "-m", vocab.toString(), "--text", "Hello world", "--no-bos");
         assertEquals("2 tokens", noBos.out().lines().reduce((a, b) -> b).orElseThrow(), noBos::toString);
     }
 
@@ -67,6 +67,8 @@ class TokenizeCommandTest {
         Path vocab = InfoCommandTest.mistralVocab();
         assertEquals(Mixtral4jCli.USAGE, CliRun.of("tokenize", "--model", vocab.toString()).exitCode());
         assertEquals(Mixtral4jCli.USAGE, CliRun.of("tokenize", "--model", vocab.toString(), "--text", "a", "--jsonl").exitCode());
+        // -t means --threads in every command; tokenize has no threads, so it is not an option here
+        assertEquals(Mixtral4jCli.USAGE, CliRun.of("tokenize", "--model", vocab.toString(), "-t", "a").exitCode());
     }
 
     @Test

@@ -33,6 +33,8 @@ public final class FakeBackendProvider implements BackendProvider {
      * "truncate L"), so a test can check how a command drives a backend. Tests clear it first.
      */
     public static final List<String> CALLS = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** The KV type of the last session opened and the backend options of its load ("kv=F32 options={...}"). */
+    public static volatile String LAST_SESSION_SETTINGS = "";
 
     @Override
     public String id() {
@@ -111,7 +113,7 @@ public final class FakeBackendProvider implements BackendProvider {
         }
 
         @Override
-        public BackendModel load(ModelFile model, BackendOptions options) {
+        public BackendModel load(ModelFile model, BackendOptions loadOptions) {
             ModelConfig config = model.config();
             Backend self = this;
             return new BackendModel() {
@@ -128,6 +130,7 @@ public final class FakeBackendProvider implements BackendProvider {
                 @Override
                 public BackendSession newSession(SessionOptions options) {
                     CALLS.add("session ctx=" + options.contextLength());
+                    LAST_SESSION_SETTINGS = "kv=" + options.kvCacheType() + " options=" + loadOptions.extra();
                     return new FakeSession(config.vocabSize(), options.contextLength());
                 }
 
