@@ -5,7 +5,8 @@
 #  2. writes a fresh Maven project in a temporary folder that imports mixtral4j-bom and depends on
 #     mixtral4j-api, mixtral4j-tokenizer and mixtral4j-backend-java (runtime), an SLF4J binding,
 #     and mixtral4j-testkit (test); its sources are the README's Java example as it stands and
-#     the example third-party backend of samples/cli (TracingBackend*, moved to com.example);
+#     two third-party backends: samples/custom-backend's ScalarBackend (a whole backend on the
+#     SPI's abstract session) and samples/cli's TracingBackend (a wrapper), both moved to com.example;
 #  3. runs `mvn verify` there: a test runs the README example on a generated model, and the
 #     conformance kit runs against the example backend (with "no test ran" as a failure).
 # Usage: scripts/consumer-check.sh [WORK_DIR]   (default: a new temporary folder, removed after)
@@ -31,7 +32,7 @@ echo "consumer-check: installing mixtral4j $version into $repo"
 
 project="$work/consumer"
 rm -rf "$project"
-mkdir -p "$project/src/main/java/com/example/tracing" "$project/src/main/resources/META-INF/services" \
+mkdir -p "$project/src/main/java/com/example/tracing" "$project/src/main/java/com/example/scalar" "$project/src/main/resources/META-INF/services" \
          "$project/src/test/java/com/example"
 
 # The README's example, byte for byte: the ```java block after the line naming ReadmeExampleTest.
@@ -46,7 +47,13 @@ for f in TracingBackend.java TracingBackendProvider.java; do
   sed 's/^package dev\.mixtral4j\.samples\.examples;/package com.example.tracing;/' "$examples/$f" \
     > "$project/src/main/java/com/example/tracing/$f"
 done
-echo com.example.tracing.TracingBackendProvider > "$project/src/main/resources/META-INF/services/dev.mixtral4j.spi.BackendProvider"
+custom="$root/samples/custom-backend/src/main/java/dev/mixtral4j/samples/custom"
+for f in ScalarBackend.java ScalarBackendProvider.java; do
+  sed 's/^package dev\.mixtral4j\.samples\.custom;/package com.example.scalar;/' "$custom/$f" \
+    > "$project/src/main/java/com/example/scalar/$f"
+done
+printf '%s\n' com.example.tracing.TracingBackendProvider com.example.scalar.ScalarBackendProvider \
+  > "$project/src/main/resources/META-INF/services/dev.mixtral4j.spi.BackendProvider"
 
 cat > "$project/pom.xml" <<POM
 <?xml version="1.0" encoding="UTF-8"?>
@@ -144,6 +151,22 @@ class TracingBackendConformanceTest extends BackendConformanceKit {
     @Override
     protected Backend backend() {
         return new TracingBackendProvider().backend();
+    }
+}
+JAVA
+
+cat > "$project/src/test/java/com/example/ScalarBackendConformanceTest.java" <<'JAVA'
+package com.example;
+
+import com.example.scalar.ScalarBackendProvider;
+import dev.mixtral4j.spi.Backend;
+import dev.mixtral4j.testkit.BackendConformanceKit;
+
+/** A whole backend written on the SPI's abstract session, outside the repository, against the kit. */
+class ScalarBackendConformanceTest extends BackendConformanceKit {
+    @Override
+    protected Backend backend() {
+        return new ScalarBackendProvider().backend();
     }
 }
 JAVA
