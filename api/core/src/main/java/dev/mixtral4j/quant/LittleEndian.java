@@ -4,8 +4,11 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
-/** Little-endian reads and writes of GGUF block fields inside a byte array. */
-final class LittleEndian {
+/**
+ * Little-endian reads and writes of GGUF block fields inside a byte array. Public because the
+ * block encoders of mixtral4j-tools write the same fields the decoders here read.
+ */
+public final class LittleEndian {
 
     private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
@@ -14,37 +17,37 @@ final class LittleEndian {
     private LittleEndian() {
     }
 
-    static short getShort(byte[] a, int off) {
+    public static short getShort(byte[] a, int off) {
         return (short) SHORT.get(a, off);
     }
 
-    static void putShort(byte[] a, int off, short v) {
+    public static void putShort(byte[] a, int off, short v) {
         SHORT.set(a, off, v);
     }
 
-    static int getInt(byte[] a, int off) {
+    public static int getInt(byte[] a, int off) {
         return (int) INT.get(a, off);
     }
 
-    static void putInt(byte[] a, int off, int v) {
+    public static void putInt(byte[] a, int off, int v) {
         INT.set(a, off, v);
     }
 
-    static float getFloat(byte[] a, int off) {
+    public static float getFloat(byte[] a, int off) {
         return (float) FLOAT.get(a, off);
     }
 
-    static void putFloat(byte[] a, int off, float v) {
+    public static void putFloat(byte[] a, int off, float v) {
         FLOAT.set(a, off, v);
     }
 
     /** An IEEE half stored at {@code off}, widened to float as GGML widens it. */
-    static float getHalf(byte[] a, int off) {
+    public static float getHalf(byte[] a, int off) {
         return HalfFloats.f16ToF32(getShort(a, off));
     }
 
     /** Stores {@code v} as an IEEE half rounded as GGML rounds it. */
-    static void putHalf(byte[] a, int off, float v) {
+    public static void putHalf(byte[] a, int off, float v) {
         putShort(a, off, HalfFloats.f32ToF16(v));
     }
 }

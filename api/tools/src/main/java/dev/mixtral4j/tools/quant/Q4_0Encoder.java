@@ -1,5 +1,6 @@
 package dev.mixtral4j.tools.quant;
 
+import dev.mixtral4j.quant.LittleEndian;
 import dev.mixtral4j.gguf.GgmlType;
 
 /**

@@ -1,5 +1,6 @@
 package dev.mixtral4j.tools.quant;
 
+import dev.mixtral4j.quant.LittleEndian;
 import static dev.mixtral4j.tools.quant.GgmlRounding.nearestInt;
 
 import dev.mixtral4j.gguf.GgmlType;
