@@ -57,7 +57,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--type", defaultValue = "Q4_0", paramLabel = "TYPE",
             description = "Weight type of the synthetic model: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, "
-                    + "Q2_K..Q6_K or Q4_K_M (default: ${DEFAULT-VALUE}).")
+                    + "Q2_K..Q6_K, or the llama.cpp mixtures Q4_K_M, IQ4_XS, IQ4_NL (default: ${DEFAULT-VALUE}).")
     String type;
 
     @Option(names = "--cache-dir", paramLabel = "DIR",
@@ -442,6 +442,8 @@ public final class BenchCommand implements Callable<Integer> {
             case 16 -> "Q5_K_S";
             case 17 -> "Q5_K_M";
             case 18 -> "Q6_K";
+            case 25 -> "IQ4_NL";
+            case 30 -> "IQ4_XS";
             case 32 -> "BF16";
             default -> null;
         };

@@ -87,6 +87,19 @@ class BenchCommandTest {
         assertTrue(again.out().contains("pp0 t/s"), again::toString);
     }
 
+    /** The synthetic generator writes llama.cpp's IQ4 file types; a bench of the file names the type from its metadata. */
+    @Test
+    void benchesIq4SyntheticModelsAndNamesTheirFileType() {
+        CliRun run = CliRun.of("bench", "--synthetic", "tiny-moe", "--cache-dir", dir.toString(), "--type", "iq4_nl",
+                "--backends", "java", "-p", "8", "-n", "2", "-r", "1", "-t", "1", "--json");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("\"model\":\"tiny-moe-2L-IQ4_NL.gguf\",\"type\":\"IQ4_NL\""), run::toString);
+        CliRun file = CliRun.of("bench", "--model", dir.resolve("tiny-moe-2L-IQ4_NL.gguf").toString(),
+                "--backends", "java", "-p", "8", "-n", "2", "-r", "1", "-t", "1", "--json");
+        assertEquals(0, file.exitCode(), file::toString);
+        assertTrue(file.out().contains("\"type\":\"IQ4_NL\""), file::toString);
+    }
+
     @Test
     void bandwidthReportsTheMachinesReadBandwidthAndGenerationAsAShareOfIt() {
         CliRun run = CliRun.of("bench", "--synthetic", "tiny-moe", "--cache-dir", dir.toString(),
