@@ -23,7 +23,9 @@ import jdk.incubator.vector.VectorOperators;
  * for all tokens, and the MoE layer groups the batch's tokens by expert, so each chosen expert's
  * weights are streamed once per batch (llama.cpp's mul_mat_id). A batch of one token (decode)
  * takes the kernels' matvec, which reads the quantized rows in place, and touches only the
- * experts the router chose.
+ * experts the router chose. A batch may also hold one token of each of several sessions (a
+ * decoding step of several sessions, {@link BatchRows}): the weights are shared the same way,
+ * while RoPE, the cache and attention follow each token's own session and position.
  */
 final class ForwardPass {
     /** Up to this many tokens a projection uses fused dot products instead of expanding rows. */
