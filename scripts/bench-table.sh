@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The backend-java vs llama.cpp table of docs/benchmarks.md: the full-width 2-layer Mixtral-8x7B
 # slice in each weight type, at 1 and 2 threads, java and llamacpp alternated in one bench run
-# (java,llamacpp,java,llamacpp), then the machine's read bandwidth. Run it on a quiet machine:
+# (java,llamacpp,java,llamacpp), then the machine's read bandwidth and several sequences decoded together. Run it on a quiet machine:
 #   scripts/bench-table.sh [OUT]          (TYPES="Q4_0 Q8_0" THREADS="2" to narrow it)
 # The synthetic models are written once into ~/.cache/mixtral4j/synthetic (1.7-3.2 GiB each).
 set -euo pipefail
@@ -22,4 +22,6 @@ threads=${THREADS:-"1 2"}
   done
   ./mixtral4j bench --synthetic mixtral-8x7b --layers 2 --type Q4_0 --backends java,llamacpp \
     -p 0 -n 64 -r 2 -t 2 --bandwidth -q
+  ./mixtral4j bench --synthetic mixtral-8x7b --layers 2 --type Q4_0 --backends java \
+    -p 16 -n 32 -r 2 -t 2 --sequences 1,2,4,8 -q
 } 2>&1 | tee "$out"
