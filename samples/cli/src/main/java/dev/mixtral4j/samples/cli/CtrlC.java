@@ -12,8 +12,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * refuses the handler (e.g. {@code -Xrs}), just keeps the default behaviour.
  */
 final class CtrlC implements AutoCloseable {
-    /** Interrupts that stopped an action, in this JVM (tests wait on it: the signal arrives on another thread). */
-    static final java.util.concurrent.atomic.AtomicInteger STOPPED = new java.util.concurrent.atomic.AtomicInteger();
+    /** Guards {@link #stops}: tests wait on it for the signal, which arrives on another thread. */
+    private static final Object STOPS = new Object();
+    /** Interrupts that stopped an action, in this JVM. */
+    private static int stops;
 
     private final AtomicReference<Runnable> onInterrupt = new AtomicReference<>();
     private final Object signal;
@@ -52,6 +54,31 @@ final class CtrlC implements AutoCloseable {
         }
     }
 
+    /** How many Ctrl-C have stopped an action in this JVM so far. */
+    static int stops() {
+        synchronized (STOPS) {
+            return stops;
+        }
+    }
+
+    /**
+     * Waits until more than {@code seen} Ctrl-C have stopped an action (the signal is handled on a
+     * thread of its own, some time after it was raised); false when {@code timeout} passed first.
+     */
+    static boolean awaitStopsAbove(int seen, java.time.Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        synchronized (STOPS) {
+            while (stops <= seen) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(STOPS, left);
+            }
+            return true;
+        }
+    }
+
     /** Whether Ctrl-C is really caught (false where the platform did not allow it). */
     boolean installed() {
         return signal != null;
@@ -74,7 +101,10 @@ final class CtrlC implements AutoCloseable {
         Runnable stop = onInterrupt.get();
         if (stop != null) {
             stop.run();
-            STOPPED.incrementAndGet();
+            synchronized (STOPS) {
+                stops++;
+                STOPS.notifyAll();
+            }
             return;
         }
         // Not busy: behave as before we were installed, which normally ends the program.

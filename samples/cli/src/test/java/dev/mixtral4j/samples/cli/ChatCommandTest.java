@@ -110,6 +110,7 @@ class ChatCommandTest {
         DemoCommandTest.javaBackend();
         StringWriter err = new StringWriter();
         AtomicBoolean raised = new AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<String> problem = new java.util.concurrent.atomic.AtomicReference<>();
         // Sends a real SIGINT to this JVM when the first piece of the first answer is written, and only
         // once the chat has said that it catches Ctrl-C (otherwise the signal would end the test run).
         Writer out = new StringWriter() {
@@ -119,18 +120,19 @@ class ChatCommandTest {
                 String piece = str.substring(off, off + len);
                 if (!piece.isBlank() && !piece.equals("> ") && err.toString().contains("Ctrl-C stops an answer")
                         && raised.compareAndSet(false, true)) {
-                    int before = CtrlC.STOPPED.get();
+                    int before = CtrlC.stops();
                     raiseSigint();
-                    // The signal is handled on the JVM's signal thread: hold the answer until it was, so the
-                    // chat cannot end (and put the JVM's own handler back) with the signal still on its way.
-                    long deadline = System.nanoTime() + 30_000_000_000L;
-                    while (CtrlC.STOPPED.get() == before && System.nanoTime() < deadline) {
-                        try {
-                            Thread.sleep(1);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            return;
+                    // The signal is handled on a thread of its own, after a while that load stretches: hold
+                    // the answer (this write) until the handler has stopped it, so that neither can the answer
+                    // end first nor the chat put the JVM's own handler back with the signal still on its way.
+                    // No clock decides the outcome: the limit only turns a lost signal into a failure.
+                    try {
+                        if (!CtrlC.awaitStopsAbove(before, java.time.Duration.ofMinutes(5))) {
+                            problem.set("the SIGINT was not handled within 5 minutes");
                         }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        problem.set("interrupted while waiting for the SIGINT to be handled");
                     }
                 }
             }
@@ -142,6 +144,7 @@ class ChatCommandTest {
                 new PrintWriter(out), new PrintWriter(err), "chat", "-m", longModel.toString(), "--backend", "java",
                 "--greedy", "-n", "1000", "--ctx", "4096", "--stats");
         assumeTrue(raised.get(), () -> "Ctrl-C cannot be caught on this JVM: " + err);
+        assertEquals(null, problem.get(), problem::get);
         assertEquals(0, code, () -> out + "\n" + err);
         String[] statsLines = err.toString().lines().filter(l -> l.startsWith("[java] prompt:")).toArray(String[]::new);
         assertEquals(2, statsLines.length, err::toString);
