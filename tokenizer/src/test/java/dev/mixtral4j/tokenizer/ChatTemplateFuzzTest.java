@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code -Pfuzz} runs it coverage-guided from those seeds (docs/testing.md).
  */
 class ChatTemplateFuzzTest {
-    private static final ChatTemplateLimits LIMITS = new ChatTemplateLimits(1 << 16, 1000, 64, 16, Duration.ofSeconds(1));
+    private static final ChatTemplateLimits LIMITS = new ChatTemplateLimits(4096, 64, 32, 8, Duration.ofMillis(100));
 
     static Stream<Arguments> rendersOrFailsWithAChatTemplateException() {
         return Stream.of(

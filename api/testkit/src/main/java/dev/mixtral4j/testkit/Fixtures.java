@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * <p>The standard tiny MoE: embedding 64, 2 layers, 4 query heads and 2 KV heads (head dim 16),
  * 4 experts of FFN width 128 with 2 used per token, vocabulary 300 (the synthetic SentencePiece
  * vocabulary llama.cpp loads), context 128, RoPE base 1e6. K-quant fixtures use width 256 (a
- * K-quant block is 256 values). All fixtures use seed {@link #SEED}: the F32, F16, BF16 and Q8_0
+ * K-quant block is 256 values), as do the IQ4 fixtures. All fixtures use seed {@link #SEED}: the F32, F16, BF16 and Q8_0
  * fixtures hold the same random weights at different precisions.
  */
 public final class Fixtures {
@@ -99,6 +99,18 @@ public final class Fixtures {
                 () -> tinyMoeBuilder().embeddingLength(256).feedForwardLength(256).fileType(fileType));
     }
 
+    /**
+     * A width-256 MoE in llama.cpp's {@code "IQ4_XS"} or {@code "IQ4_NL"} file type: with the tiny
+     * model's 4 experts and 2 query heads per KV head every matrix but the output (Q6_K) is IQ4.
+     */
+    public static Fixture iq4(String fileType) {
+        GgmlType main = GgmlType.byName(fileType.toUpperCase(java.util.Locale.ROOT))
+                .filter(t -> t == GgmlType.IQ4_XS || t == GgmlType.IQ4_NL)
+                .orElseThrow(() -> new IllegalArgumentException("not an IQ4 file type: " + fileType));
+        return fixture("moe256-" + lower(main), main, true, false, true, 0,
+                () -> tinyMoeBuilder().embeddingLength(256).feedForwardLength(256).fileType(main.name()));
+    }
+
     /** The standard set every backend should be checked on (see {@link BackendConformanceKit}). */
     public static List<Fixture> standard() {
         List<Fixture> all = new ArrayList<>();
@@ -114,6 +126,8 @@ public final class Fixtures {
         for (String k : List.of("Q4_K", "Q6_K", "Q4_K_M")) {
             all.add(kQuant(k));
         }
+        all.add(iq4("IQ4_XS"));
+        all.add(iq4("IQ4_NL"));
         return all;
     }
 

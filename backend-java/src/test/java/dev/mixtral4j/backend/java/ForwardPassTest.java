@@ -95,17 +95,21 @@ class ForwardPassTest {
         }
     }
 
-    /** IQ4_NL and IQ4_XS, which no generator writes: a generated F32 model with its matrices re-encoded. */
-    @ParameterizedTest
-    @CsvSource({"IQ4_NL", "IQ4_XS"})
-    void iq4FilesMatchTheReference(GgmlType type) throws IOException {
-        Path f32 = SyntheticModel.builder().fileType("F32").embeddingLength(256).feedForwardLength(256).heads(4)
-                .kvHeads(2).seed(type.ordinal()).write(dir.resolve("base-" + type + ".gguf"));
-        Path p = Iq4Requantizer.requantize(f32, dir.resolve(type + ".gguf"), type);
+    /**
+     * IQ4_NL and IQ4_XS in every matrix (the output and embedding too), from quantized floats and
+     * from random blocks (every code and 6-bit level, scales of both signs); prefill and decode.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"IQ4_NL, QUANTIZED_FLOATS", "IQ4_XS, QUANTIZED_FLOATS", "IQ4_XS, RANDOM_BLOCKS"})
+    void iq4FilesMatchTheReference(GgmlType type, SyntheticModel.WeightSource source) throws IOException {
+        Path p = SyntheticModel.builder().tensorType(type).weightSource(source).embeddingLength(256)
+                .feedForwardLength(256).heads(4).kvHeads(2).seed(type.ordinal())
+                .write(dir.resolve(type + "-" + source + ".gguf"));
         try (ModelFile file = ModelFile.open(p);
              BackendModel model = new JavaBackend(new JavaBackendProvider()).load(file, LoadOptions.builder().threads(2).build());
              BackendSession s = model.newSession(new SessionOptions(64, GgmlType.F32, 512))) {
             assertEquals(type, file.tensors().layers().get(0).wq().type());
+            assertEquals(type, file.tensors().output().type());
             int[] toks = tokens(12, file.config().vocabSize(), 3);
             assertCloseToReference(file, s.forward(toks, 0, true), toks, 5e-3);
             // decode: the matrix-vector path, token by token

@@ -5,7 +5,11 @@ import dev.mixtral4j.quant.UnsupportedTensorTypeException;
 import java.util.EnumMap;
 import java.util.Map;
 
-/** The encoder of every type GGML's reference quantizers are reproduced for (IQ4_* are decode only). */
+/**
+ * The encoder of every type this module writes: GGML's reference quantizers reproduced byte for
+ * byte, and IQ4_NL / IQ4_XS with a search of our own (GGML's needs no reproducing: files of those
+ * types are read back by any decoder, and only the decoded values matter).
+ */
 final class Encoders {
 
     private static final Map<GgmlType, BlockEncoder> BY_TYPE = new EnumMap<>(GgmlType.class);
@@ -26,6 +30,8 @@ final class Encoders {
         register(new Q5_KEncoder());
         register(new Q6_KEncoder());
         register(new Q8_KEncoder());
+        register(new Iq4NlEncoder());
+        register(new Iq4XsEncoder());
     }
 
     private Encoders() {

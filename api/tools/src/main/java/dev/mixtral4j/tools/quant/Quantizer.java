@@ -12,7 +12,9 @@ import java.util.stream.IntStream;
  * Scalar reference quantization of floats to GGML tensor data, producing the bytes GGML's
  * {@code quantize_row_*_ref} functions (its {@code from_float_ref} type traits) produce: same scale
  * search, same rounding, same packing. This is what test fixtures and synthetic models are written
- * with. All methods are thread-safe. Large jobs (from 2^18 values) are split over the common
+ * with. IQ4_NL and IQ4_XS are the exception: their encoders search the scales their own way
+ * (least squared error, see {@code Iq4Grid}), refuse NaN and infinities, and are not byte-identical
+ * to GGML's. All methods are thread-safe. Large jobs (from 2^18 values) are split over the common
  * fork-join pool; the output does not depend on how they are split.
  */
 public final class Quantizer {
@@ -38,7 +40,8 @@ public final class Quantizer {
      *
      * @param count a multiple of {@code type.blockSize()}
      * @throws UnsupportedTensorTypeException for types without a quantizer here
-     * @throws IllegalArgumentException       when count is not whole blocks or {@code dst} is too small
+     * @throws IllegalArgumentException       when count is not whole blocks or {@code dst} is too small, or
+     *                                        (IQ4_NL, IQ4_XS) a value is NaN or infinite
      */
     public static void quantize(GgmlType type, float[] src, int srcOffset, int count, MemorySegment dst,
             long dstByteOffset) {

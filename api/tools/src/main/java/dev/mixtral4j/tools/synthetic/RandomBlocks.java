@@ -18,7 +18,8 @@ import java.util.SplittableRandom;
 final class RandomBlocks {
     /** Types this class can produce. */
     static final Set<GgmlType> TYPES = EnumSet.of(GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1,
-            GgmlType.Q8_0, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K);
+            GgmlType.Q8_0, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K, GgmlType.IQ4_NL,
+            GgmlType.IQ4_XS);
 
     private RandomBlocks() {
     }
@@ -110,6 +111,26 @@ final class RandomBlocks {
                         dst[at + 192 + i] = (byte) (rnd.nextBoolean() ? sc : -sc);
                     }
                     half(dst, at + 208, std / (85.0 * 18.5));
+                }
+                case IQ4_NL -> {
+                    // d, qs[16]: value d * K[q]; ggml's table has rms 67.4 but mean -5.9, so half the
+                    // blocks get a negative d to keep the bias out (see Q4_0)
+                    half(dst, at, (rnd.nextBoolean() ? 1 : -1) * std / 67.4);
+                }
+                case IQ4_XS -> {
+                    // d, scales_h, scales_l[4], qs[128]: value d * (ls - 32) * K[q]; levels of magnitude
+                    // 8..31 (rms 20.7) with random signs, which also cancel the table's mean
+                    int scalesH = 0;
+                    for (int g = 0; g < 8; g++) {
+                        int level = 8 + rnd.nextInt(24);
+                        int ls = 32 + (rnd.nextBoolean() ? level : -level);
+                        scalesH |= (ls >>> 4) << (2 * g);
+                        int low = at + 4 + g / 2;
+                        dst[low] = (byte) ((g % 2 == 0 ? 0 : dst[low] & 0x0F) | (ls & 0x0F) << (4 * (g % 2)));
+                    }
+                    half(dst, at, std / (67.4 * 20.7));
+                    dst[at + 2] = (byte) scalesH;
+                    dst[at + 3] = (byte) (scalesH >>> 8);
                 }
                 default -> throw new IllegalArgumentException("no random block generator for " + type);
             }

@@ -226,12 +226,17 @@ public final class SyntheticModel {
          * A llama.cpp file type by name: a single type ("F32", "F16", "BF16", "Q8_0", "Q4_0",
          * "Q4_K", ...) or the mixture {@code "Q4_K_M"} (Q4_K for most matrices, Q6_K for the
          * output and for attn_v / ffn_down in the layers llama.cpp gives more bits, with its
-         * 8-expert and odd-width exceptions).
+         * 8-expert and odd-width exceptions), or the mixtures {@code "IQ4_XS"} and {@code "IQ4_NL"}
+         * as llama.cpp's quantizer makes them without an importance matrix (IQ4 for most matrices
+         * and the token embedding; Q6_K output; for 8 experts Q8_0 attn_k / attn_v and Q5_K
+         * attn_output; Q5_K ffn_down in the first eighth of the layers; IQ4_XS rows that are not
+         * whole 256-blocks in IQ4_NL). {@link #tensorType(GgmlType)} with an IQ4 type gives every
+         * matrix that type instead.
          */
         public Builder fileType(String fileType) {
             String f = fileType.toUpperCase(Locale.ROOT);
-            if (f.equals("Q4_K_M")) {
-                this.weightType = GgmlType.Q4_K;
+            if (f.equals("Q4_K_M") || f.equals("IQ4_XS") || f.equals("IQ4_NL")) {
+                this.weightType = f.equals("Q4_K_M") ? GgmlType.Q4_K : GgmlType.valueOf(f);
                 this.mix = f;
                 return this;
             }
@@ -380,7 +385,7 @@ public final class SyntheticModel {
 
         /** llama.cpp's {@code llama_ftype} for the chosen types. */
         private long fileTypeId() {
-            if (mix != null) {
+            if ("Q4_K_M".equals(mix)) {
                 return 15;
             }
             return switch (weightType) {
@@ -396,6 +401,8 @@ public final class SyntheticModel {
                 case Q4_K -> 14;
                 case Q5_K -> 16;
                 case Q6_K -> 18;
+                case IQ4_NL -> 25;
+                case IQ4_XS -> 30;
                 case BF16 -> 32;
                 default -> throw new IllegalArgumentException("no llama.cpp file type for " + weightType);
             };
@@ -452,8 +459,10 @@ public final class SyntheticModel {
 
         private GgmlType typeFor(Role role, int layer, int columns) {
             GgmlType t = weightType;
-            if (mix != null) {
+            if ("Q4_K_M".equals(mix)) {
                 t = TensorTypeRules.q4KM(role, layer, layers, experts);
+            } else if (mix != null) {
+                t = TensorTypeRules.iq4(weightType, role, layer, layers, experts, kvHeads > 0 ? heads / kvHeads : 1);
             }
             return TensorTypeRules.fallback(t, columns);
         }

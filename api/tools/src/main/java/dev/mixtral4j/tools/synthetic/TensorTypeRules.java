@@ -27,6 +27,25 @@ final class TensorTypeRules {
         };
     }
 
+    /**
+     * The IQ4_XS / IQ4_NL file types as llama.cpp's {@code llama-quant.cpp} mixes them when no
+     * importance matrix is given: {@code main} by default; Q6_K for the output (and a tied
+     * embedding); with 8 experts (Mixtral) Q8_0 for attn_k and attn_v and Q5_K for attn_output,
+     * otherwise Q5_K for attn_v when 4 or more query heads share a KV head; Q5_K for ffn_down in the
+     * first eighth of the layers. The untied token embedding keeps {@code main}. (Files made with an
+     * importance matrix, as many downloads are, keep ffn_down in {@code main} everywhere.)
+     */
+    static GgmlType iq4(GgmlType main, Role role, int layer, int layers, int experts, int gqa) {
+        return switch (role) {
+            case OUTPUT -> GgmlType.Q6_K;
+            case ATTN_V -> experts == 8 ? GgmlType.Q8_0 : gqa >= 4 ? GgmlType.Q5_K : main;
+            case ATTN_K -> experts == 8 ? GgmlType.Q8_0 : main;
+            case ATTN_OUTPUT -> experts == 8 ? GgmlType.Q5_K : main;
+            case FFN_DOWN -> layer < layers / 8 ? GgmlType.Q5_K : main;
+            default -> main;
+        };
+    }
+
     /** llama.cpp's {@code use_more_bits}. */
     static boolean useMoreBits(int layer, int layers) {
         return layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2;
@@ -45,6 +64,7 @@ final class TensorTypeRules {
             case Q4_K -> GgmlType.Q5_0;
             case Q5_K -> GgmlType.Q5_1;
             case Q6_K -> GgmlType.Q8_0;
+            case IQ4_XS -> GgmlType.IQ4_NL;
             default -> type;
         };
         return columns % t.blockSize() == 0 ? t : GgmlType.F16;

@@ -157,6 +157,69 @@ class SyntheticModelTest {
         }
     }
 
+    /** llama-quant.cpp's choices for IQ4_XS / IQ4_NL without an importance matrix, on a Mixtral-shaped model. */
+    @ParameterizedTest
+    @EnumSource(names = {"IQ4_XS", "IQ4_NL"})
+    void iq4MixFollowsLlamaCppRules(GgmlType main) throws IOException {
+        SyntheticModel.Builder b = SyntheticModel.builder().embeddingLength(256).feedForwardLength(512).layers(16)
+                .heads(8).kvHeads(2).experts(8).fileType(main.name());
+        Map<String, GgmlType> types = b.tensors().stream()
+                .collect(Collectors.toMap(SyntheticModel.PlannedTensor::name, SyntheticModel.PlannedTensor::type));
+        assertEquals(GgmlType.Q6_K, types.get("output.weight"));
+        assertEquals(main, types.get("token_embd.weight"));
+        assertEquals(main, types.get("blk.5.attn_q.weight"));
+        assertEquals(GgmlType.Q8_0, types.get("blk.5.attn_k.weight"));
+        assertEquals(GgmlType.Q8_0, types.get("blk.5.attn_v.weight"));
+        assertEquals(GgmlType.Q5_K, types.get("blk.5.attn_output.weight"));
+        for (int l = 0; l < 16; l++) {
+            // first eighth of the layers: Q5_K ffn_down
+            assertEquals(l < 2 ? GgmlType.Q5_K : main, types.get("blk." + l + ".ffn_down_exps.weight"), "layer " + l);
+            assertEquals(main, types.get("blk." + l + ".ffn_gate_exps.weight"));
+            assertEquals(main, types.get("blk." + l + ".ffn_up_exps.weight"));
+        }
+        assertEquals(GgmlType.F32, types.get("blk.0.ffn_gate_inp.weight"));
+        // 4 experts, 4 query heads per KV head: attn_v Q5_K, attn_k and attn_output stay IQ4
+        Map<String, GgmlType> four = SyntheticModel.builder().embeddingLength(256).feedForwardLength(256).heads(8)
+                .kvHeads(2).experts(4).fileType(main.name()).tensors().stream()
+                .collect(Collectors.toMap(SyntheticModel.PlannedTensor::name, SyntheticModel.PlannedTensor::type));
+        assertEquals(GgmlType.Q5_K, four.get("blk.1.attn_v.weight"));
+        assertEquals(main, four.get("blk.1.attn_k.weight"));
+        assertEquals(main, four.get("blk.1.attn_output.weight"));
+        // the 8-expert Mixtral preset: IQ4 where the bytes are
+        Map<String, GgmlType> mixtral = SyntheticModel.preset("mixtral-8x7b").layers(2).fileType(main.name())
+                .tensors().stream()
+                .collect(Collectors.toMap(SyntheticModel.PlannedTensor::name, SyntheticModel.PlannedTensor::type));
+        assertEquals(main, mixtral.get("blk.1.ffn_down_exps.weight"));
+        assertEquals(GgmlType.Q8_0, mixtral.get("blk.1.attn_v.weight"));
+        Path p = b.layers(2).write(dir.resolve(main + "-mix.gguf"));
+        try (ModelFile m = ModelFile.open(p)) {
+            m.tensors().validate();
+            assertEquals(main == GgmlType.IQ4_XS ? 30 : 25, m.metadata().getInt("general.file_type"));
+            assertEquals(main, m.tensors().layer(1).up().get(0).type());
+        }
+    }
+
+    /** A pure IQ4_XS model: rows of 256 values are IQ4_XS; narrower ones demote to IQ4_NL as llama.cpp does. */
+    @Test
+    void pureIq4XsFallsBackToIq4NlOnNarrowRows() throws IOException {
+        Path p = SyntheticModel.builder().embeddingLength(256).feedForwardLength(96).tensorType(GgmlType.IQ4_XS)
+                .write(dir.resolve("iq4xs.gguf"));
+        try (ModelFile m = ModelFile.open(p)) {
+            m.tensors().validate();
+            assertEquals(GgmlType.IQ4_XS, m.tensors().layer(0).wq().type());
+            assertEquals(GgmlType.IQ4_XS, m.tensors().layer(0).up().get(0).type());
+            assertEquals(GgmlType.IQ4_NL, m.tensors().layer(0).down().get(0).type(), "96 columns");
+            assertEquals(30, m.metadata().getInt("general.file_type"));
+            // small tensors are quantized floats: the uniform weights of std 1/16 come back close
+            float[] q = dev.mixtral4j.quant.Dequantizer.dequantizeRow(m.tensors().layer(0).wq(), 3);
+            double sq = 0;
+            for (float v : q) {
+                sq += v * v;
+            }
+            assertEquals(1 / 16.0, Math.sqrt(sq / q.length), 0.006);
+        }
+    }
+
     @Test
     void kQuantsFallBackOnNarrowRowsAsLlamaCppDoes() {
         Map<String, GgmlType> types = SyntheticModel.builder().fileType("Q4_K_M").tensors().stream()
@@ -197,7 +260,8 @@ class SyntheticModelTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL",
+        "IQ4_XS"})
     void randomBlocksHaveZeroMeanAndTheIntendedSpread(GgmlType type) throws IOException {
         // width 1024: target std 1/32 for attn_q; mean must be ~0 or a bias builds up over layers
         Path p = SyntheticModel.builder().embeddingLength(1024).heads(8).kvHeads(8).feedForwardLength(256).layers(1)

@@ -57,7 +57,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--type", defaultValue = "Q4_0", paramLabel = "TYPE",
             description = "Weight type of the synthetic model: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, "
-                    + "Q2_K..Q6_K or Q4_K_M (default: ${DEFAULT-VALUE}).")
+                    + "Q2_K..Q6_K, or the llama.cpp mixtures Q4_K_M, IQ4_XS, IQ4_NL (default: ${DEFAULT-VALUE}).")
     String type;
 
     @Option(names = "--cache-dir", paramLabel = "DIR",
@@ -95,6 +95,11 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "One JSON object per backend per line instead of the table.")
     boolean json;
+
+    @Option(names = "--bandwidth",
+            description = "Also measure this machine's memory read bandwidth (STREAM-like: threads summing a 512 MiB "
+                    + "buffer) at 1 thread and at -t threads, and report generation as a share of it.")
+    boolean bandwidth;
 
     /** Whether the sessions measured have a routing listener attached. */
     enum RoutingMode { OFF, ON, BOTH }
@@ -141,7 +146,9 @@ public final class BenchCommand implements Callable<Integer> {
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         PrintWriter out = spec.commandLine().getOut();
         List<Result> results = new ArrayList<>();
+        long trafficPerToken;
         try (ModelFile mf = ModelFile.open(file)) {
+            trafficPerToken = DecodeTraffic.bytesPerToken(mf);
             String typeName = synthetic != null ? type.toUpperCase(Locale.ROOT) : describeType(mf);
             if (!json) {
                 out.printf("model %s: %s, %d layers, %.2f GiB; threads %d, pp %d, tg %d, %d repetitions%n",
@@ -168,6 +175,8 @@ public final class BenchCommand implements Callable<Integer> {
                     m.put("tg_tps", round(r.tgTps()));
                     m.put("pp_tokens_per_cpu_s", round(r.ppCpuTps()));
                     m.put("tg_tokens_per_cpu_s", round(r.tgCpuTps()));
+                    m.put("weight_bytes_per_token", trafficPerToken);
+                    m.put("tg_gb_per_s", round(r.tgTps() * trafficPerToken / 1e9));
                     out.println(Json.write(m));
                     out.flush();
                 }
@@ -175,7 +184,10 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         if (!json) {
-            printTable(out, results);
+            printTable(out, results, trafficPerToken);
+        }
+        if (bandwidth) {
+            printBandwidth(out, results, trafficPerToken, nThreads);
         }
         out.flush();
         return Mixtral4jCli.OK;
@@ -311,18 +323,43 @@ public final class BenchCommand implements Callable<Integer> {
         return sessions;
     }
 
-    private void printTable(PrintWriter out, List<Result> results) {
-        out.printf("%-16s %18s %18s %14s %14s%n", "backend", "pp" + promptTokens + " t/s", "tg" + genTokens + " t/s",
-                "pp t/cpu-s", "tg t/cpu-s");
+    private void printTable(PrintWriter out, List<Result> results, long trafficPerToken) {
+        out.printf("%-16s %18s %18s %14s %14s %9s%n", "backend", "pp" + promptTokens + " t/s", "tg" + genTokens + " t/s",
+                "pp t/cpu-s", "tg t/cpu-s", "tg GB/s");
         for (Result r : results) {
-            out.printf("%-16s %18s %18s %14s %14s%n", r.backend(), cell(r.ppTps(), r.ppSd(), promptTokens),
-                    cell(r.tgTps(), r.tgSd(), genTokens), plain(r.ppCpuTps()), plain(r.tgCpuTps()));
+            out.printf("%-16s %18s %18s %14s %14s %9s%n", r.backend(), cell(r.ppTps(), r.ppSd(), promptTokens),
+                    cell(r.tgTps(), r.tgSd(), genTokens), plain(r.ppCpuTps()), plain(r.tgCpuTps()),
+                    plain(r.tgTps() * trafficPerToken / 1e9));
         }
         Result first = results.getFirst();
         for (Result other : results.subList(1, results.size())) {
             out.printf("ratio %s/%s: pp %s, tg %s (per CPU-second: pp %s, tg %s)%n", first.backend(), other.backend(),
                     ratio(first.ppTps(), other.ppTps()), ratio(first.tgTps(), other.tgTps()),
                     ratio(first.ppCpuTps(), other.ppCpuTps()), ratio(first.tgCpuTps(), other.tgCpuTps()));
+        }
+    }
+
+    /**
+     * The machine's read bandwidth at 1 and at {@code threads} threads, and each backend's
+     * generation as a share of it (weights read per token times tokens/s).
+     */
+    private void printBandwidth(PrintWriter out, List<Result> results, long trafficPerToken, int threads) {
+        ReadBandwidth probe = new ReadBandwidth(512L << 20);
+        double one = probe.bytesPerSecond(1);
+        double all = threads > 1 ? probe.bytesPerSecond(threads) : one;
+        out.printf(Locale.ROOT, "weights read per generated token: %.1f MiB%n", trafficPerToken / (double) (1 << 20));
+        out.printf(Locale.ROOT, "read bandwidth (STREAM-like sum over %d MiB, best of 5): 1 thread %.1f GB/s",
+                probe.bufferBytes() >> 20, one / 1e9);
+        if (threads > 1) {
+            out.printf(Locale.ROOT, ", %d threads %.1f GB/s", threads, all / 1e9);
+        }
+        out.println();
+        if (genTokens > 0) {
+            for (Result r : results) {
+                double achieved = r.tgTps() * trafficPerToken;
+                out.printf(Locale.ROOT, "%s tg: %.1f GB/s, %.0f%% of the %d-thread read bandwidth%n", r.backend(),
+                        achieved / 1e9, 100 * achieved / all, threads);
+            }
         }
     }
 
@@ -405,6 +442,8 @@ public final class BenchCommand implements Callable<Integer> {
             case 16 -> "Q5_K_S";
             case 17 -> "Q5_K_M";
             case 18 -> "Q6_K";
+            case 25 -> "IQ4_NL";
+            case 30 -> "IQ4_XS";
             case 32 -> "BF16";
             default -> null;
         };

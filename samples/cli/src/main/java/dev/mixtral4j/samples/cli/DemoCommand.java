@@ -58,7 +58,7 @@ public final class DemoCommand implements Callable<Integer> {
     Integer threads;
 
     @Option(names = "--type", defaultValue = "Q8_0", paramLabel = "TYPE",
-            description = "Weight type of the synthetic model: F32, F16, Q8_0, Q4_0, Q4_K_M... (default: ${DEFAULT-VALUE}).")
+            description = "Weight type of the synthetic model: F32, F16, Q8_0, Q4_0, Q4_K_M, IQ4_XS... (default: ${DEFAULT-VALUE}).")
     String type;
 
     @Option(names = "--cache-dir", paramLabel = "DIR",

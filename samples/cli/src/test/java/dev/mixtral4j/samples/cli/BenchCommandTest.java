@@ -68,9 +68,13 @@ class BenchCommandTest {
         assertEquals(1, lines.length, run::toString);
         Matcher m = Pattern.compile("\\{\"backend\":\"java\",\"model\":\"(tiny-moe-2L-Q4_0\\.gguf)\",\"type\":\"Q4_0\","
                 + "\"threads\":1,\"pp_tokens\":8,\"pp_tps\":([0-9.]+),\"tg_tokens\":4,\"tg_tps\":([0-9.]+),"
-                + "\"pp_tokens_per_cpu_s\":([0-9.]+),\"tg_tokens_per_cpu_s\":([0-9.]+)\\}").matcher(lines[0]);
+                + "\"pp_tokens_per_cpu_s\":([0-9.]+),\"tg_tokens_per_cpu_s\":([0-9.]+),\"weight_bytes_per_token\":([0-9]+),"
+                + "\"tg_gb_per_s\":([0-9.]+)\\}").matcher(lines[0]);
         assertTrue(m.matches(), lines[0]);
         assertTrue(Double.parseDouble(m.group(2)) > 0 && Double.parseDouble(m.group(3)) > 0, lines[0]);
+        long traffic = Long.parseLong(m.group(6));
+        assertTrue(traffic > 0, lines[0]);
+        assertEquals(Double.parseDouble(m.group(3)) * traffic / 1e9, Double.parseDouble(m.group(7)), 0.011, lines[0]);
         // the synthetic model was written once into the cache directory and is reused
         Path cached = dir.resolve(m.group(1));
         assertTrue(Files.isRegularFile(cached));
@@ -81,6 +85,32 @@ class BenchCommandTest {
         assertFalse(again.err().contains("writing synthetic model"), again::toString);
         assertEquals(modified, Files.getLastModifiedTime(cached).toMillis());
         assertTrue(again.out().contains("pp0 t/s"), again::toString);
+    }
+
+    /** The synthetic generator writes llama.cpp's IQ4 file types; a bench of the file names the type from its metadata. */
+    @Test
+    void benchesIq4SyntheticModelsAndNamesTheirFileType() {
+        CliRun run = CliRun.of("bench", "--synthetic", "tiny-moe", "--cache-dir", dir.toString(), "--type", "iq4_nl",
+                "--backends", "java", "-p", "8", "-n", "2", "-r", "1", "-t", "1", "--json");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(run.out().contains("\"model\":\"tiny-moe-2L-IQ4_NL.gguf\",\"type\":\"IQ4_NL\""), run::toString);
+        CliRun file = CliRun.of("bench", "--model", dir.resolve("tiny-moe-2L-IQ4_NL.gguf").toString(),
+                "--backends", "java", "-p", "8", "-n", "2", "-r", "1", "-t", "1", "--json");
+        assertEquals(0, file.exitCode(), file::toString);
+        assertTrue(file.out().contains("\"type\":\"IQ4_NL\""), file::toString);
+    }
+
+    @Test
+    void bandwidthReportsTheMachinesReadBandwidthAndGenerationAsAShareOfIt() {
+        CliRun run = CliRun.of("bench", "--synthetic", "tiny-moe", "--cache-dir", dir.toString(),
+                "--backends", "java", "-p", "0", "-n", "4", "-r", "1", "-t", "2", "--bandwidth");
+        assertEquals(0, run.exitCode(), run::toString);
+        assertTrue(Pattern.compile("(?m)^weights read per generated token: \\d+\\.\\d MiB$").matcher(run.out()).find(),
+                run::toString);
+        assertTrue(Pattern.compile("(?m)^read bandwidth \\(STREAM-like sum over \\d+ MiB, best of 5\\): "
+                + "1 thread \\d+\\.\\d GB/s, 2 threads \\d+\\.\\d GB/s$").matcher(run.out()).find(), run::toString);
+        assertTrue(Pattern.compile("(?m)^java tg: \\d+\\.\\d GB/s, \\d+% of the 2-thread read bandwidth$")
+                .matcher(run.out()).find(), run::toString);
     }
 
     @Test

@@ -33,7 +33,7 @@ class JavaAgreesWithLlamaCppTest {
 
     static List<Fixture> fixtures() {
         return List.of(Fixtures.tinyMoe(GgmlType.F32), Fixtures.tinyMoe(GgmlType.F16), Fixtures.tinyMoe(GgmlType.Q8_0),
-                Fixtures.tinyMoe(GgmlType.Q4_0), Fixtures.kQuant("Q4_K_M"));
+                Fixtures.tinyMoe(GgmlType.Q4_0), Fixtures.kQuant("Q4_K_M"), Fixtures.iq4("IQ4_XS"), Fixtures.iq4("IQ4_NL"));
     }
 
     private static Backend backend(String id) {

@@ -34,7 +34,7 @@ class JavaAndLlamaCppAgreeTest {
         return Stream.concat(
                 Stream.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0).map(Fixtures::tinyMoe),
                 Stream.of(Fixtures.dense(GgmlType.F32), Fixtures.tiedOutput(GgmlType.F32), Fixtures.kQuant("Q4_K_M"),
-                        Fixtures.kQuant("Q6_K")));
+                        Fixtures.kQuant("Q6_K"), Fixtures.iq4("IQ4_XS"), Fixtures.iq4("IQ4_NL")));
     }
 
     private static Backend backend(String id) {
