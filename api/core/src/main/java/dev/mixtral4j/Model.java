@@ -1,5 +1,6 @@
 package dev.mixtral4j;
 
+import dev.mixtral4j.generation.KvSequence;
 import dev.mixtral4j.model.ModelConfig;
 import dev.mixtral4j.model.ModelFile;
 import dev.mixtral4j.sampling.SamplerRegistry;
@@ -183,6 +184,57 @@ public final class Model implements AutoCloseable {
         BackendModel bm = backendModel(on);
         BackendSession bs = bm.newSession(sessionOptions);
         return register(new Session(this, bm, bs, sessionOptions));
+    }
+
+    /**
+     * One decoding step of several conversations at once: {@code tokens[i]} is appended to
+     * {@code sessions.get(i)} and computed, and entry {@code i} of the result is the logits after
+     * it ({@code vocabSize} floats, to sample the session's next token from). Each session is at
+     * its own position; the backend runs the step as one pass where it can ({@link
+     * BackendModel#forwardEach}: the java backend reads each weight once for all the sessions, so
+     * N conversations decode for little more than the memory traffic of one), and otherwise one
+     * session after the other, with the same results.
+     *
+     * <p>A session whose last generated token is not computed yet (a generation stopped with it)
+     * gets it computed first, in one step with the others in that case. Start a conversation with
+     * {@link Session#prefill(int[])} (or a generation), then sample and call this in a loop.
+     *
+     * @throws IllegalArgumentException when the lists differ in length or are empty, a session is
+     *         listed twice, belongs to another model or runs on another backend than the first,
+     *         a token id is outside the vocabulary or a session's context is full
+     * @throws IllegalStateException    for a closed model or session, or one with a generation running
+     */
+    public List<float[]> decodeTogether(List<Session> sessions, int[] tokens) {
+        ensureOpen();
+        if (sessions == null || tokens == null || sessions.isEmpty()) {
+            throw new IllegalArgumentException("no sessions to decode");
+        }
+        if (sessions.size() != tokens.length) {
+            throw new IllegalArgumentException(sessions.size() + " sessions but " + tokens.length
+                    + " tokens: give one token per session");
+        }
+        BackendModel on = null;
+        List<KvSequence> sequences = new ArrayList<>(sessions.size());
+        java.util.Set<Session> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (int i = 0; i < sessions.size(); i++) {
+            Session s = sessions.get(i);
+            if (s == null || s.model() != this) {
+                throw new IllegalArgumentException("session " + i + " does not belong to " + this);
+            }
+            if (!seen.add(s)) {
+                throw new IllegalArgumentException("session " + i + " is listed twice: a session decodes one token "
+                        + "per step");
+            }
+            s.ensureIdleForDecoding(i);
+            if (on == null) {
+                on = s.backendModel();
+            } else if (s.backendModel() != on) {
+                throw new IllegalArgumentException("session " + i + " runs on backend '" + s.backend().id()
+                        + "' and session 0 on '" + on.backend().id() + "': sessions decode together on one backend");
+            }
+            sequences.add(s.sequence());
+        }
+        return KvSequence.decodeTogether(on, sequences, tokens);
     }
 
     /** This model loaded on {@code on}: loaded once, then reused. */

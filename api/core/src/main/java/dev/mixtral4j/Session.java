@@ -75,6 +75,19 @@ public final class Session implements AutoCloseable {
     }
 
     /**
+     * Makes the conversation exactly {@code prompt} (the whole context, as for {@link
+     * #generate(int[], GenerationOptions, TokenListener)}: only what follows the cached common
+     * prefix is computed) and returns the logits after its last token, for callers that sample
+     * themselves, e.g. to then decode several sessions together with {@link Model#decodeTogether}.
+     *
+     * @throws IllegalStateException while a generation runs in this session, or once it is closed
+     */
+    public float[] prefill(int[] prompt) {
+        ensureIdle();
+        return sequence.prefill(prompt.clone(), () -> false);
+    }
+
+    /**
      * Generates from a text prompt, streaming to {@code listener}.
      *
      * @param prompt the whole context to continue, encoded with {@code options.addBos()} and
@@ -266,6 +279,25 @@ public final class Session implements AutoCloseable {
         model.unregister(this);
         sequence.close();
         return next;
+    }
+
+    BackendModel backendModel() {
+        return backendModel;
+    }
+
+    KvSequence sequence() {
+        return sequence;
+    }
+
+    /** For {@link Model#decodeTogether}: open and no generation running, else says which session is not. */
+    void ensureIdleForDecoding(int index) {
+        String why = closedBecause;
+        if (why != null) {
+            throw new IllegalStateException("session " + index + ": " + why);
+        }
+        if (running.get() != null) {
+            throw new IllegalStateException("session " + index + ": a generation is running in it");
+        }
     }
 
     private void ensureOpen() {

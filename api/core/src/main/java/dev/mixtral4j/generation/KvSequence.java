@@ -1,5 +1,6 @@
 package dev.mixtral4j.generation;
 
+import dev.mixtral4j.spi.BackendModel;
 import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.Logits;
 import java.util.Arrays;
@@ -17,6 +18,10 @@ import java.util.concurrent.CancellationException;
  * in flight to stop; after close every forward call fails with an {@link IllegalStateException}.
  */
 public final class KvSequence implements AutoCloseable {
+    /** Gives every sequence its place in the one order in which several sequences are locked. */
+    private static final java.util.concurrent.atomic.AtomicLong CREATED = new java.util.concurrent.atomic.AtomicLong();
+
+    private final long lockOrder = CREATED.getAndIncrement();
     private final BackendSession session;
     private int[] tokens = new int[0];
     private int evaluated;
@@ -128,6 +133,94 @@ public final class KvSequence implements AutoCloseable {
         Logits logits = forward(new int[] {tokens[evaluated]}, evaluated, () -> false);
         evaluated++;
         return logits.last();
+    }
+
+    /**
+     * One decoding step of several sequences at once, through {@link BackendModel#forwardEach}
+     * (one pass over the weights for all of them where the backend can): {@code tokens[i]} is
+     * appended to {@code sequences.get(i)} and computed, and entry {@code i} of the result is the
+     * logits after it. A sequence whose last token is still pending (a generation ended with it)
+     * has it computed first, in one step with the other pending ones. The sequences must be
+     * distinct sessions of {@code model}; each is held (its lock, taken in creation order) for the
+     * whole call. When the backend fails, each sequence keeps what its session still holds.
+     */
+    public static java.util.List<float[]> decodeTogether(BackendModel model, java.util.List<KvSequence> sequences,
+                                                         int[] tokens) {
+        if (sequences.size() != tokens.length) {
+            throw new IllegalArgumentException(sequences.size() + " sequences but " + tokens.length
+                    + " tokens: give one token per sequence");
+        }
+        java.util.List<KvSequence> ordered = new java.util.ArrayList<>(sequences);
+        ordered.sort(java.util.Comparator.comparingLong(q -> q.lockOrder));
+        for (int i = 1; i < ordered.size(); i++) {
+            if (ordered.get(i) == ordered.get(i - 1)) {
+                throw new IllegalArgumentException("a sequence is listed twice: a sequence decodes one token per step");
+            }
+        }
+        return lockedFrom(ordered, 0, () -> decodeLocked(model, sequences, tokens));
+    }
+
+    /** Runs {@code body} holding the monitors of {@code ordered[from..]}, taken in that order. */
+    private static <T> T lockedFrom(java.util.List<KvSequence> ordered, int from, java.util.function.Supplier<T> body) {
+        if (from == ordered.size()) {
+            return body.get();
+        }
+        synchronized (ordered.get(from)) {
+            return lockedFrom(ordered, from + 1, body);
+        }
+    }
+
+    private static java.util.List<float[]> decodeLocked(BackendModel model, java.util.List<KvSequence> sequences,
+                                                        int[] tokens) {
+        for (int i = 0; i < sequences.size(); i++) {
+            if (sequences.get(i).closed) {
+                throw new IllegalStateException("sequence " + i + ": the backend session is closed");
+            }
+        }
+        java.util.List<KvSequence> pending = new java.util.ArrayList<>();
+        for (KvSequence q : sequences) {
+            if (q.hasPending()) {
+                pending.add(q);
+            }
+        }
+        if (!pending.isEmpty()) {
+            int[] last = new int[pending.size()];
+            for (int i = 0; i < last.length; i++) {
+                KvSequence q = pending.get(i);
+                last[i] = q.tokens[q.evaluated];
+            }
+            step(model, pending, last);
+            for (KvSequence q : pending) {
+                q.evaluated++;
+            }
+        }
+        Logits logits = step(model, sequences, tokens);
+        java.util.List<float[]> rows = new java.util.ArrayList<>(sequences.size());
+        for (int i = 0; i < sequences.size(); i++) {
+            KvSequence q = sequences.get(i);
+            q.tokens = Arrays.copyOf(q.tokens, q.tokens.length + 1);
+            q.tokens[q.tokens.length - 1] = tokens[i];
+            q.evaluated++;
+            rows.add(logits.row(i));
+        }
+        return rows;
+    }
+
+    /** One forwardEach; on failure each sequence trusts only what its session still holds. */
+    private static Logits step(BackendModel model, java.util.List<KvSequence> sequences, int[] tokens) {
+        java.util.List<BackendSession> sessions = new java.util.ArrayList<>(sequences.size());
+        for (KvSequence q : sequences) {
+            sessions.add(q.session);
+        }
+        try {
+            return model.forwardEach(sessions, tokens);
+        } catch (RuntimeException e) {
+            for (KvSequence q : sequences) {
+                q.evaluated = Math.min(q.evaluated, q.session.position());
+                q.tokens = Arrays.copyOf(q.tokens, Math.max(q.evaluated, Math.min(q.tokens.length, q.evaluated + 1)));
+            }
+            throw e;
+        }
     }
 
     /** Forgets everything from {@code length} on. */

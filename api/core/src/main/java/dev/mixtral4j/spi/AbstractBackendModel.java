@@ -74,6 +74,59 @@ public abstract class AbstractBackendModel implements BackendModel {
         }
     }
 
+    /**
+     * One decoding step of several of this model's sessions at once (see {@link
+     * BackendModel#forwardEach}). Final, like {@link #newSession}: it refuses a closed model, a
+     * session listed twice or opened by another model, then holds every session's lock for the
+     * whole call (always taken in the sessions' creation order, so two overlapping calls cannot
+     * deadlock; a {@code close} of any of them waits for the step), checks each is open, its token
+     * id and its room, and only then calls {@link #computeEach}. On success every position
+     * advances by one and each session's routing listener gets its one-token trace; when
+     * {@code computeEach} throws, every session's cache from its position counts as lost
+     * ({@code discard}) and no position moves.
+     */
+    @Override
+    public final Logits forwardEach(List<? extends BackendSession> sessions, int[] tokens) {
+        SessionBatch.checkShape(sessions, tokens);
+        List<AbstractBackendSession> ours = new ArrayList<>(sessions.size());
+        synchronized (this.sessions) {
+            if (closed) {
+                throw new IllegalStateException("model " + name + " is closed");
+            }
+            for (int i = 0; i < sessions.size(); i++) {
+                BackendSession s = sessions.get(i);
+                if (s instanceof AbstractBackendSession a && a.isClosed()) {
+                    throw new IllegalStateException("session " + i + " is closed");
+                }
+                if (!(s instanceof AbstractBackendSession a) || !this.sessions.contains(a)) {
+                    throw new IllegalArgumentException("session " + i + " (" + s + ") is not an open session of "
+                            + "model " + name + " on " + backend.id());
+                }
+                ours.add(a);
+            }
+        }
+        return AbstractBackendSession.forwardEach(this, ours, tokens);
+    }
+
+    /**
+     * Computes one token for each session: {@code tokens[i]} at {@code positions[i]} (its
+     * position) in {@code sessions.get(i)}, storing its key and value in that session's cache, and
+     * writes its logits to row {@code i} of {@code logits} ({@code vocabSize} floats from
+     * {@code i * vocabSize}). Everything was checked and every session is held for the call; the
+     * sessions are this model's, as opened by {@link #openSession}. A session's {@code routing()}
+     * trace, when not null, expects the routing of its one token (index 0).
+     *
+     * <p>The default computes the sessions in turn, each with its own {@code computeBatch}; a
+     * backend that can run the step as one pass (one read of each weight for all the sessions)
+     * overrides it.
+     */
+    protected void computeEach(List<AbstractBackendSession> sessions, int[] tokens, int[] positions, float[] logits) {
+        int vocab = config.vocabSize();
+        for (int i = 0; i < tokens.length; i++) {
+            sessions.get(i).computeBatch(new int[] {tokens[i]}, positions[i], 1, logits, i * vocab);
+        }
+    }
+
     /** Sessions open now. */
     public final int openSessions() {
         synchronized (sessions) {

@@ -3,7 +3,11 @@ package dev.mixtral4j.spi;
 import dev.mixtral4j.routing.RoutingListener;
 import dev.mixtral4j.routing.RoutingTrace;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
@@ -26,6 +30,10 @@ import java.util.function.BooleanSupplier;
  * {@link IllegalStateException} instead of touching freed memory.
  */
 public abstract class AbstractBackendSession implements BackendSession {
+    /** Gives every session its place in the one order in which several sessions' locks are taken. */
+    private static final java.util.concurrent.atomic.AtomicLong CREATED = new java.util.concurrent.atomic.AtomicLong();
+
+    private final long lockOrder = CREATED.getAndIncrement();
     private final int contextLength;
     private final int vocabSize;
     private final int batchSize;
@@ -225,6 +233,96 @@ public abstract class AbstractBackendSession implements BackendSession {
             return new Logits(allLogits ? n : 1, vocabSize, out);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * The body of {@link AbstractBackendModel#forwardEach}: the sessions are distinct and the
+     * model's. Takes every session's lock in creation order (so that two calls over overlapping
+     * sessions, or a call and a close, never wait on each other in a cycle), checks each one,
+     * then lets the model compute the step.
+     */
+    static Logits forwardEach(AbstractBackendModel model, List<AbstractBackendSession> sessions, int[] tokens) {
+        List<AbstractBackendSession> ordered = new ArrayList<>(sessions);
+        ordered.sort(Comparator.comparingLong(s -> s.lockOrder));
+        int locked = 0;
+        try {
+            for (AbstractBackendSession s : ordered) {
+                s.lock.lock();
+                locked++;
+            }
+            int n = sessions.size();
+            int vocab = sessions.getFirst().vocabSize;
+            int[] positions = new int[n];
+            for (int i = 0; i < n; i++) {
+                AbstractBackendSession s = sessions.get(i);
+                String closed = s.closeReason.get();
+                if (closed != null) {
+                    throw new IllegalStateException("session " + i + ": " + closed);
+                }
+                SessionBatch.checkToken(i, tokens[i], s.vocabSize);
+                SessionBatch.checkRoom(i, s.position, s.contextLength);
+                s.refuseUnsupported(s.position, 1);
+                positions[i] = s.position;
+            }
+            RoutingListener[] listeners = new RoutingListener[n];
+            for (int i = 0; i < n; i++) {
+                AbstractBackendSession s = sessions.get(i);
+                RoutingListener listener = s.routingListener;
+                dev.mixtral4j.model.ModelConfig routed = listener == null ? null : s.routedModel();
+                listeners[i] = routed == null ? null : listener;
+                s.routing = routed == null ? null : RoutingTrace.builder(positions[i], new int[] {tokens[i]},
+                        routed.blockCount(), routed.expertCount(), routed.expertUsedCount(),
+                        listener.wantsRouterProbabilities());
+            }
+            float[] out = new float[n * vocab];
+            try {
+                model.computeEach(Collections.unmodifiableList(sessions), tokens.clone(), positions.clone(), out);
+            } catch (RuntimeException | Error e) {
+                for (int i = 0; i < n; i++) {
+                    AbstractBackendSession s = sessions.get(i);
+                    s.routing = null;
+                    try {
+                        s.discard(positions[i]);
+                    } catch (RuntimeException x) {
+                        e.addSuppressed(x);
+                    }
+                    s.position = positions[i];
+                }
+                throw e;
+            }
+            RoutingTrace[] traces = new RoutingTrace[n];
+            for (int i = 0; i < n; i++) {
+                AbstractBackendSession s = sessions.get(i);
+                s.position = positions[i] + 1;
+                if (listeners[i] != null) {
+                    traces[i] = s.routing.build();
+                    s.routing = null;
+                }
+            }
+            RuntimeException failure = null;
+            for (int i = 0; i < n; i++) {
+                if (traces[i] != null) {
+                    try {
+                        listeners[i].onRouting(traces[i]);
+                    } catch (RuntimeException e) {
+                        // every listener gets its trace; the first failure is reported after
+                        if (failure == null) {
+                            failure = e;
+                        } else {
+                            failure.addSuppressed(e);
+                        }
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            return new Logits(n, vocab, out);
+        } finally {
+            for (int i = locked - 1; i >= 0; i--) {
+                ordered.get(i).lock.unlock();
+            }
         }
     }
 

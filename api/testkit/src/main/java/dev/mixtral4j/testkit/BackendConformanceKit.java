@@ -49,7 +49,8 @@ import org.junit.jupiter.api.TestFactory;
  * The tests load the {@link Fixtures} tiny models and check the backend against
  * {@link ReferenceForward} (logits of every position), against itself (one-call prefill versus
  * token-by-token decode, chunked prefill, truncation, re-starting mid-sequence, independent
- * sessions, merged versus per-expert layout, the routing-weights pair) and its contract (bad
+ * sessions, several sessions decoded in one {@link BackendModel#forwardEach} step versus each
+ * alone, merged versus per-expert layout, the routing-weights pair) and its contract (bad
  * token ids and context overflow are {@link IllegalArgumentException}s that leave the session
  * usable, close is idempotent, a missing tensor fails at load naming it).
  *
@@ -437,6 +438,191 @@ public abstract class BackendConformanceKit {
         });
     }
 
+    // ------------------------------------------------------------------ several sessions in one step
+
+    /**
+     * {@link BackendModel#forwardEach}: eight sessions at different positions (0 to 12 cached
+     * tokens) decode in steps of 1, 2, 3 and 8 sessions (in a shuffled order, so row i must follow
+     * session i, not the creation order); each step must give every session the logits a twin
+     * session decoding alone gets, advance exactly the sessions in the step, and agree with the
+     * double-precision reference at each session's position.
+     */
+    @Test
+    final void decodingSessionsTogetherEqualsDecodingEachAlone() throws IOException {
+        Fixture f = primaryFixture();
+        withModel(f, (m, bm) -> {
+            ModelConfig c = m.config();
+            int n = 8;
+            int[] cached = {5, 0, 9, 1, 12, 3, 7, 2};
+            int[][] steps = {{0}, {1, 0}, {2, 5, 7}, {6, 3, 0, 7, 4, 1, 2, 5}};
+            int[][] sequence = new int[n][];
+            BackendSession[] together = new BackendSession[n];
+            BackendSession[] alone = new BackendSession[n];
+            List<float[]> gotRows = new ArrayList<>();
+            List<float[]> expectedRows = new ArrayList<>();
+            try {
+                for (int i = 0; i < n; i++) {
+                    sequence[i] = tokens(c, cached[i] + steps.length, 40 + i);
+                    together[i] = bm.newSession(sessionOptions(c));
+                    alone[i] = bm.newSession(sessionOptions(c));
+                    if (cached[i] > 0) {
+                        together[i].forward(Arrays.copyOf(sequence[i], cached[i]), 0, false);
+                        alone[i].forward(Arrays.copyOf(sequence[i], cached[i]), 0, false);
+                    }
+                }
+                ReferenceForward reference = new ReferenceForward(m);
+                float[][][] referenceOf = new float[n][][];
+                for (int i = 0; i < n; i++) {
+                    referenceOf[i] = reference.logitsAsFloat(sequence[i]);
+                }
+                for (int[] step : steps) {
+                    List<BackendSession> batch = new ArrayList<>();
+                    int[] next = new int[step.length];
+                    int[] before = new int[n];
+                    for (int i = 0; i < n; i++) {
+                        before[i] = together[i].position();
+                    }
+                    for (int j = 0; j < step.length; j++) {
+                        batch.add(together[step[j]]);
+                        next[j] = sequence[step[j]][before[step[j]]];
+                    }
+                    Logits got = bm.forwardEach(batch, next);
+                    String what = "a step of " + step.length + " session(s) " + Arrays.toString(step);
+                    assertEquals(step.length, got.rows(), what + ": one row of logits per session");
+                    float[][] each = new float[step.length][];
+                    for (int j = 0; j < step.length; j++) {
+                        int i = step[j];
+                        each[j] = alone[i].forward(new int[] {next[j]}, before[i], false).row(0);
+                        gotRows.add(got.row(j));
+                        expectedRows.add(referenceOf[i][before[i]]);
+                    }
+                    assertClose(what + " vs each session decoding alone", each, got, tolerance(f));
+                    for (int i = 0; i < n; i++) {
+                        boolean in = false;
+                        for (int j : step) {
+                            in |= j == i;
+                        }
+                        assertEquals(before[i] + (in ? 1 : 0), together[i].position(),
+                                what + ": position of session " + i + (in ? " (in the step)" : " (not in the step)"));
+                    }
+                }
+                assertClose("sessions decoded together vs the reference at their positions",
+                        expectedRows.toArray(float[][]::new), logits(gotRows.toArray(float[][]::new)), tolerance(f));
+            } finally {
+                closeAll(together);
+                closeAll(alone);
+            }
+        });
+    }
+
+    /**
+     * {@link BackendModel#forwardEach} checks everything before computing anything: an empty or
+     * mismatched input, a session listed twice, a bad token id, a full session and a closed
+     * session are refused with the documented exceptions, no session advances, and a correct step
+     * afterwards still gives each session the logits of decoding alone.
+     */
+    @Test
+    final void decodingTogetherRefusesBadInputAndLeavesTheSessionsAsTheyWere() throws IOException {
+        Fixture f = primaryFixture();
+        withModel(f, (m, bm) -> {
+            ModelConfig c = m.config();
+            int vocab = c.vocabSize();
+            BackendSession a = bm.newSession(sessionOptions(c));
+            BackendSession b = bm.newSession(sessionOptions(c));
+            BackendSession twin = bm.newSession(sessionOptions(c));
+            BackendSession closed = bm.newSession(sessionOptions(c));
+            BackendSession full = bm.newSession(new SessionOptions(4, GgmlType.F32, 64));
+            try {
+                int[] ta = tokens(c, 6, 50);
+                int[] tb = tokens(c, 6, 51);
+                a.forward(Arrays.copyOf(ta, 3), 0, false);
+                b.forward(Arrays.copyOf(tb, 5), 0, false);
+                twin.forward(Arrays.copyOf(ta, 3), 0, false);
+                full.forward(tokens(c, full.contextLength(), 52), 0, false);
+                closed.forward(new int[] {1}, 0, false);
+                closed.close();
+                assertThrows(IllegalArgumentException.class, () -> bm.forwardEach(List.of(), new int[0]), "no sessions");
+                assertThrows(IllegalArgumentException.class, () -> bm.forwardEach(List.of(a, b), new int[] {1}),
+                        "two sessions, one token");
+                assertThrows(IllegalArgumentException.class, () -> bm.forwardEach(List.of(a, b, a), new int[] {1, 2, 3}),
+                        "a session listed twice");
+                for (int bad : new int[] {-1, vocab, Integer.MIN_VALUE}) {
+                    assertThrows(IllegalArgumentException.class, () -> bm.forwardEach(List.of(a, b), new int[] {1, bad}),
+                            "token id " + bad + " for the second session");
+                }
+                assertThrows(IllegalArgumentException.class, () -> bm.forwardEach(List.of(a, full), new int[] {1, 2}),
+                        "a session whose context is full");
+                IllegalStateException e = assertThrows(IllegalStateException.class,
+                        () -> bm.forwardEach(List.of(a, b, closed), new int[] {1, 2, 3}), "a closed session");
+                assertTrue(String.valueOf(e.getMessage()).contains("closed"), "the message says a session is closed: "
+                        + e.getMessage());
+                assertEquals(3, a.position(), "refused steps leave the first session as it was");
+                assertEquals(5, b.position(), "refused steps leave the second session as it was");
+                assertEquals(full.contextLength(), full.position(), "refused steps leave the full session as it was");
+                Logits step = bm.forwardEach(List.of(b, a), new int[] {tb[5], ta[3]});
+                assertEquals(4, a.position(), "a step after refused ones advances the session");
+                assertClose("after refused steps, vs decoding alone", new float[][] {
+                        twin.forward(new int[] {ta[3]}, 3, false).row(0)}, logits(new float[][] {step.row(1)}),
+                        tolerance(f));
+            } finally {
+                closeAll(new BackendSession[] {a, b, twin, closed, full});
+            }
+        });
+    }
+
+    /**
+     * Routing of a step of several sessions: each session with a listener gets one trace for its
+     * one token at its position (the same experts as decoding alone, up to near-ties), and a
+     * session without a listener gets nothing.
+     */
+    @Test
+    final void decodingTogetherReportsEachSessionsRouting() throws IOException {
+        Assumptions.assumeTrue(backend().supportsRoutingTraces(),
+                () -> backend().id() + " does not declare routing traces (Backend.supportsRoutingTraces)");
+        Fixture f = primaryFixture();
+        withModel(f, (m, bm) -> {
+            ModelConfig c = m.config();
+            int[] ta = tokens(c, 8, 60);
+            int[] tb = tokens(c, 8, 61);
+            BackendSession a = bm.newSession(sessionOptions(c));
+            BackendSession b = bm.newSession(sessionOptions(c));
+            BackendSession quiet = bm.newSession(sessionOptions(c));
+            BackendSession aloneA = bm.newSession(sessionOptions(c));
+            try {
+                a.forward(Arrays.copyOf(ta, 4), 0, false);
+                aloneA.forward(Arrays.copyOf(ta, 4), 0, false);
+                b.forward(Arrays.copyOf(tb, 7), 0, false);
+                quiet.forward(Arrays.copyOf(tb, 2), 0, false);
+                List<RoutingTrace> ofA = new ArrayList<>();
+                List<RoutingTrace> ofB = new ArrayList<>();
+                List<RoutingTrace> alone = new ArrayList<>();
+                a.routingListener(ofA::add);
+                b.routingListener(ofB::add);
+                aloneA.routingListener(alone::add);
+                bm.forwardEach(List.of(quiet, b, a), new int[] {tb[2], tb[7], ta[4]});
+                aloneA.forward(new int[] {ta[4]}, 4, false);
+                assertEquals(1, ofA.size(), "one trace for the session with a listener");
+                assertEquals(1, ofB.size(), "one trace for the other session with a listener");
+                RoutingTrace ta4 = ofA.getFirst();
+                assertEquals(4, ta4.startPosition(), "the trace starts at the session's position");
+                assertEquals(Arrays.toString(new int[] {ta[4]}), Arrays.toString(ta4.tokens()), "the session's token");
+                assertEquals(7, ofB.getFirst().startPosition(), "the other trace starts at its session's position");
+                assertEquals(Arrays.toString(new int[] {tb[7]}), Arrays.toString(ofB.getFirst().tokens()),
+                        "the other session's token");
+                RoutingTrace expected = alone.getFirst();
+                assertEquals(c.blockCount(), ta4.layerCount(), "layers in the trace");
+                int matching = 0;
+                for (int l = 0; l < c.blockCount(); l++) {
+                    matching += Arrays.equals(expected.experts(l, 0), ta4.experts(l, 0)) ? 1 : 0;
+                }
+                assertTrue(2 * matching >= c.blockCount(), "the experts chosen in the step are those chosen decoding "
+                        + "alone (in at least half the layers; near-ties may flip): " + matching + " of " + c.blockCount());
+            } finally {
+                closeAll(new BackendSession[] {a, b, quiet, aloneA});
+            }
+        });
+    }
+
     // ------------------------------------------------------------------ contract
 
     @Test
@@ -683,6 +869,24 @@ public abstract class BackendConformanceKit {
                         x.close();
                     }
                 }
+            }
+        }
+    }
+
+    private interface ModelBody {
+        void run(ModelFile model, BackendModel loaded);
+    }
+
+    private void withModel(Fixture f, ModelBody body) throws IOException {
+        try (ModelFile m = ModelFile.open(f.path()); BackendModel bm = backend().load(m, loadOptions())) {
+            body.run(m, bm);
+        }
+    }
+
+    private static void closeAll(BackendSession[] sessions) {
+        for (BackendSession s : sessions) {
+            if (s != null) {
+                s.close();
             }
         }
     }

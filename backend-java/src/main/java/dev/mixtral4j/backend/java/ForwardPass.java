@@ -33,6 +33,7 @@ final class ForwardPass {
     private final ModelConfig c;
     private final KvCache kv;
     private final WorkerPool pool;
+    private final int threads;
     private final int d;
     private final int qDim;
     private final int kvDim;
@@ -47,7 +48,8 @@ final class ForwardPass {
     private float[] packed;
     private final float[][] rowScratch;
     private final int widest;
-    private final float[][] scores;
+    /** Attention scores per worker; as long as the longest context a batch attends to (grown on demand). */
+    private float[][] scores;
     private final float[] ropeCos;
     private final float[] ropeSin;
 
@@ -56,6 +58,7 @@ final class ForwardPass {
         this.c = model.config();
         this.kv = kv;
         this.pool = pool;
+        this.threads = threads;
         this.d = c.embeddingLength();
         this.qDim = c.headCount() * c.headDim();
         this.kvDim = c.kvDim();
@@ -75,9 +78,19 @@ final class ForwardPass {
      * choice it makes for every token.
      */
     void run(int[] tokens, int p0, RoutingTrace.Builder routing) {
-        int first = routing == null ? 0 : p0 - routing.startPosition();
+        run(tokens, BatchRows.ofSequence(kv, p0, tokens.length, routing));
+    }
+
+    /**
+     * Runs one batch whose tokens may belong to different sequences ({@code rows}: each token's
+     * cache, position and routing trace). Every projection is one pass over the weights for the
+     * whole batch, the MoE groups the batch's tokens by expert, and attention runs each token
+     * against its own cache up to its own position.
+     */
+    void run(int[] tokens, BatchRows rows) {
         int b = tokens.length;
         ensureCapacity(b);
+        ensureScores(rows.mostVisible(c.slidingWindow()));
         for (int t = 0; t < b; t++) {
             model.embedding.row(tokens[t], x, t * d);
         }
@@ -88,12 +101,12 @@ final class ForwardPass {
             project(w.wk(), xn, 0, d, b, k, 0, kvDim);
             project(w.wv(), xn, 0, d, b, v, 0, kvDim);
             for (int t = 0; t < b; t++) {
-                rope(p0 + t);
+                rope(rows.positions()[t]);
                 rotate(q, t * qDim, c.headCount());
                 rotate(k, t * kvDim, c.headCountKv());
-                kv.store(l, p0 + t, k, t * kvDim, v, t * kvDim);
+                rows.caches()[t].store(l, rows.positions()[t], k, t * kvDim, v, t * kvDim);
             }
-            attention(l, b, p0);
+            attention(l, b, rows);
             project(w.wo(), att, 0, qDim, b, proj, 0, d);
             add(proj, x, b * d);
             rmsNorm(x, xn, 0, b, w.ffnNorm());
@@ -106,13 +119,13 @@ final class ForwardPass {
                 }
                 expert(w, 0, all, ones, b);
             } else {
-                moe(w, b, l, routing, first);
+                moe(w, b, l, rows);
             }
         }
     }
 
     /** Router softmax, top-k, renormalised weights; then each used expert once over its tokens. */
-    private void moe(LayerKernels w, int b, int layer, RoutingTrace.Builder routing, int first) {
+    private void moe(LayerKernels w, int b, int layer, BatchRows rows) {
         int experts = c.expertCount();
         int used = c.expertUsedCount();
         project(w.router(), xn, 0, d, b, routerLogits, 0, experts);
@@ -151,8 +164,9 @@ final class ForwardPass {
                 weightsOf[e][count[e]] = (float) ((p[e] / sum) / chosenSum);
                 count[e]++;
             }
+            RoutingTrace.Builder routing = rows.traces()[t];
             if (routing != null) {
-                record(routing, layer, first + t, chosen, weightsOf, count, p, sum);
+                record(routing, layer, rows.traceIndex()[t], chosen, weightsOf, count, p, sum);
             }
         }
         for (int e = 0; e < experts; e++) {
@@ -224,21 +238,22 @@ final class ForwardPass {
         }
     }
 
-    /** Causal (optionally windowed) grouped-query attention of the batch's queries over the cache. */
-    private void attention(int layer, int b, int p0) {
+    /** Causal (optionally windowed) grouped-query attention of each token's query over its own cache. */
+    private void attention(int layer, int b, BatchRows rows) {
         int heads = c.headCount();
         int group = c.groupSize();
         int window = c.slidingWindow();
         float scale = (float) (1.0 / Math.sqrt(hd));
         Arrays.fill(att, 0, b * qDim, 0f);
         // work per (token, head): a dot and an axpy of hd values per visible position
-        long visible = window > 0 ? Math.min(window, p0 + b) : p0 + b;
+        long visible = rows.mostVisible(window);
         pool.parallelFor(b * heads, pool.grain(b * heads, 2L * hd * visible), (wk, s, end) -> {
             float[] sc = scores[wk];
             for (int task = s; task < end; task++) {
                 int t = task / heads;
                 int h = task % heads;
-                int pos = p0 + t;
+                int pos = rows.positions()[t];
+                KvCache kv = rows.caches()[t];
                 int col = (h / group) * hd;
                 int first = window > 0 ? Math.max(0, pos - window + 1) : 0;
                 int qOff = t * qDim + h * hd;
@@ -359,6 +374,12 @@ final class ForwardPass {
         }
         for (; i < n; i++) {
             dst[i] += src[i];
+        }
+    }
+
+    private void ensureScores(int positions) {
+        if (scores == null || scores[0].length < positions) {
+            scores = new float[threads][positions];
         }
     }
 

@@ -86,6 +86,19 @@ final class JavaBackendModel extends AbstractBackendModel {
         return new JavaSession(this, so.contextLength(), kv, so.batchSize(), options.threads());
     }
 
+    /**
+     * A decoding step of several sessions as one forward pass (each weight read once for all of
+     * them), run on the first session's buffers and threads.
+     */
+    @Override
+    protected void computeEach(List<AbstractBackendSession> sessions, int[] tokens, int[] positions, float[] logits) {
+        JavaSession[] own = new JavaSession[sessions.size()];
+        for (int i = 0; i < own.length; i++) {
+            own[i] = (JavaSession) sessions.get(i);
+        }
+        own[0].computeTogether(own, tokens, positions, logits);
+    }
+
     /** Nothing of its own to free: the weights are views of the file's mapping, which the file owns. */
     @Override
     protected void release() {

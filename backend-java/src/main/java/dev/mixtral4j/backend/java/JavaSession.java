@@ -2,6 +2,7 @@ package dev.mixtral4j.backend.java;
 
 import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.gguf.MappedFileChangedException;
+import dev.mixtral4j.routing.RoutingTrace;
 import dev.mixtral4j.spi.AbstractBackendSession;
 
 /**
@@ -51,6 +52,28 @@ final class JavaSession extends AbstractBackendSession {
             }
         } catch (InternalError e) {
             // the JVM's report of a fault in a mapped access: the model file shrank under us
+            throw new MappedFileChangedException(path, e);
+        }
+    }
+
+    /**
+     * One decoding step of several sessions of the model as one batch, computed with this
+     * session's buffers and worker threads (the caller holds every session, so none of them runs
+     * anything else meanwhile): token {@code i} goes to {@code sessions[i]}'s cache at
+     * {@code positions[i]}, and its logits to row {@code i} of {@code logits}.
+     */
+    void computeTogether(JavaSession[] sessions, int[] tokens, int[] positions, float[] logits) {
+        int n = sessions.length;
+        KvCache[] caches = new KvCache[n];
+        RoutingTrace.Builder[] traces = new RoutingTrace.Builder[n];
+        for (int i = 0; i < n; i++) {
+            caches[i] = sessions[i].kv;
+            traces[i] = sessions[i].routing();
+        }
+        try {
+            pass.run(tokens, new BatchRows(caches, positions, traces, new int[n]));
+            pass.logits(0, n, logits, 0);
+        } catch (InternalError e) {
             throw new MappedFileChangedException(path, e);
         }
     }
