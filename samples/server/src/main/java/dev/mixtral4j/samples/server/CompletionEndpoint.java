@@ -11,8 +11,6 @@ import dev.mixtral4j.generation.GeneratedToken;
 import dev.mixtral4j.generation.Generation;
 import dev.mixtral4j.generation.GenerationResult;
 import dev.mixtral4j.generation.StopReason;
-import io.helidon.http.RequestException;
-import io.helidon.http.Status;
 import io.helidon.http.sse.SseEvent;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -89,16 +87,7 @@ final class CompletionEndpoint {
     }
 
     static JsonNode readJson(ServerRequest req, ObjectMapper json, long maxBodyBytes) {
-        byte[] body;
-        try {
-            body = req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
-        } catch (RequestException e) {
-            // A chunked body has no length to refuse up front: Helidon counts while it is read.
-            if (e.status().code() == Status.REQUEST_ENTITY_TOO_LARGE_413.code()) {
-                throw ApiError.tooLarge(maxBodyBytes);
-            }
-            throw e;
-        }
+        byte[] body = RequestBody.read(req, maxBodyBytes);
         if (body.length == 0) {
             throw ApiError.invalid("the request has no body; send a JSON object", null);
         }

@@ -61,7 +61,7 @@ public final class OpenAiServer implements AutoCloseable {
             this.server = WebServer.builder()
                     .host(options.host())
                     .port(options.port())
-                    .maxPayloadSize(options.maxBodyBytes())
+                    .maxPayloadSize(RequestBody.drainLimit(options.maxBodyBytes()))
                     .addProtocol(Http1Config.builder().addReceiveListener(DisconnectWatch.tracker()).build())
                     .directHandlers(TransportErrors.handlers(json, responses, options.maxBodyBytes()))
                     .shutdownHook(false)
