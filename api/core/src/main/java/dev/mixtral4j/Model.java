@@ -191,8 +191,9 @@ public final class Model implements AutoCloseable {
      * {@code sessions.get(i)} and computed, and entry {@code i} of the result is the logits after
      * it ({@code vocabSize} floats, to sample the session's next token from). Each session is at
      * its own position; the backend runs the step as one pass where it can ({@link
-     * BackendModel#forwardEach}: the java backend reads each weight once for all the sessions, so
-     * N conversations decode for little more than the memory traffic of one), and otherwise one
+     * BackendModel#forwardEach}: the java backend reads each weight the step needs once for all the
+     * sessions, where decoding them in turn reads it once per session; for a mixture of experts
+     * the experts chosen by several sessions are shared, the others are not), and otherwise one
      * session after the other, with the same results.
      *
      * <p>A session whose last generated token is not computed yet (a generation stopped with it)

@@ -23,7 +23,9 @@ import jdk.incubator.vector.VectorOperators;
  * for all tokens, and the MoE layer groups the batch's tokens by expert, so each chosen expert's
  * weights are streamed once per batch (llama.cpp's mul_mat_id). A batch of one token (decode)
  * takes the kernels' matvec, which reads the quantized rows in place, and touches only the
- * experts the router chose.
+ * experts the router chose. A batch may also hold one token of each of several sessions (a
+ * decoding step of several sessions, {@link BatchRows}): the weights are shared the same way,
+ * while RoPE, the cache and attention follow each token's own session and position.
  */
 final class ForwardPass {
     /** Up to this many tokens a projection uses fused dot products instead of expanding rows. */
@@ -202,10 +204,18 @@ final class ForwardPass {
         if (n <= SMALL_BATCH) {
             pool.parallelFor(ff, pool.grain(ff, 2L * d * n), (wk, s, end) -> {
                 for (int r = s; r < end; r++) {
-                    for (int i = 0; i < n; i++) {
-                        float gv = gate.dot(r, xe, i * d);
-                        float uv = up.dot(r, xe, i * d);
-                        g[i * ff + r] = gv / (1f + (float) Math.exp(-gv)) * uv;
+                    if (n == 2) {
+                        // two tokens chose this expert (a batched decode step): each row expanded once for both
+                        gate.dot2(r, xe, 0, d, g, r, ff + r);
+                        up.dot2(r, xe, 0, d, u, r, ff + r);
+                        for (int i = 0; i < 2; i++) {
+                            float gv = g[i * ff + r];
+                            g[i * ff + r] = gv / (1f + (float) Math.exp(-gv)) * u[i * ff + r];
+                        }
+                    } else {
+                        float gv = gate.dot(r, xe, 0);
+                        float uv = up.dot(r, xe, 0);
+                        g[r] = gv / (1f + (float) Math.exp(-gv)) * uv;
                     }
                 }
             });
@@ -292,13 +302,11 @@ final class ForwardPass {
         if (tokens == 1) {
             pool.parallelFor(rows, pool.grain(rows, w.columns()), (wk, s, end) ->
                     w.kernel().matvec(w.matrix(), in, inOff, out, outOff, s, end));
-        } else if (tokens <= SMALL_BATCH) {
+        } else if (tokens == SMALL_BATCH) {
             // each row is read once for both tokens while it is in cache
             pool.parallelFor(rows, pool.grain(rows, (long) w.columns() * tokens), (wk, s, end) -> {
                 for (int r = s; r < end; r++) {
-                    for (int t = 0; t < tokens; t++) {
-                        out[outOff + t * outStride + r] = w.dot(r, in, inOff + t * inStride);
-                    }
+                    w.dot2(r, in, inOff, inOff + inStride, out, outOff + r, outOff + outStride + r);
                 }
             });
         } else {

@@ -38,6 +38,11 @@ record Weight(WeightMatrix matrix, TensorKernel kernel) {
         kernel.dequantize(matrix.data(), r * matrix.rowBytes(), dst, dstOff, matrix.columns());
     }
 
+    /** Row {@code r} with two inputs, the row expanded once where the kernel can (see {@link TensorKernel#dot2}). */
+    void dot2(int r, float[] x, int xOff0, int xOff1, float[] out, int out0, int out1) {
+        kernel.dot2(matrix.data(), r * matrix.rowBytes(), x, xOff0, xOff1, matrix.columns(), out, out0, out1);
+    }
+
     float dot(int r, float[] x, int xOff) {
         return kernel.dot(matrix.data(), r * matrix.rowBytes(), x, xOff, matrix.columns());
     }

@@ -21,6 +21,19 @@ public abstract class TensorKernel {
     /** Σ w[i] * x[xOff+i] over the {@code n} values stored from byte {@code offset}. */
     public abstract float dot(MemorySegment src, long offset, float[] x, int xOff, int n);
 
+    /**
+     * The dots of one stored row with two inputs, {@code out[out0] = w · x[xOff0 ..]} and
+     * {@code out[out1] = w · x[xOff1 ..]}: for two sequences decoded together, or an expert chosen
+     * by two tokens of a step. A type whose expansion is the costly part overrides it to expand each
+     * block once for both, with per input the operations of {@link #dot} in the same order, so
+     * that decoding together gives what decoding alone gives. The default is two dots.
+     */
+    public void dot2(MemorySegment src, long offset, float[] x, int xOff0, int xOff1, int n, float[] out, int out0,
+                     int out1) {
+        out[out0] = dot(src, offset, x, xOff0, n);
+        out[out1] = dot(src, offset, x, xOff1, n);
+    }
+
     /** Floats of scratch {@link #matmul} needs for a matrix of this many columns and a batch of this many tokens. */
     public static int matmulScratch(int columns, int tokens) {
         return MatmulTiles.packedSize(columns, tokens) + MatmulTiles.rowScratch(columns, tokens);

@@ -106,6 +106,15 @@ class KernelTest {
                             assertEquals(ref[r][i], chunked[i], Math.ulp(ref[r][i]) * 2, type + " chunked value " + i);
                         }
                     }
+                    if (t > 0) {
+                        // the pair dot: the two single dots (the same operations; not always bit for bit, as the
+                        // Vector API's interpreted and compiled forms of one dot may round differently)
+                        float[] pair = new float[4];
+                        k.dot2(data, r * rowBytes, x, (t - 1) * n, t * n, n, pair, 3, 1);
+                        assertEquals(k.dot(data, r * rowBytes, x, (t - 1) * n, n), pair[3], tol,
+                                type + " dot2 first input, row " + r + " tokens " + (t - 1) + "," + t);
+                        assertEquals(dot, pair[1], tol, type + " dot2 second input, row " + r + " token " + t);
+                    }
                     assertEquals(exact, mm[1 + t * rows + r], tol, type + " matmul row " + r + " token " + t);
                     if (t == 1) {
                         assertEquals(exact, mv[r], tol, type + " matvec row " + r);

@@ -34,8 +34,10 @@ import java.util.concurrent.Callable;
  * on the same file, measured the way llama-bench measures them: {@code -p} random tokens in one
  * forward call from an empty cache, then {@code -n} tokens generated one at a time from an empty
  * cache. Each test has one session of its own size, warmed up once, then cleared and run
- * {@code -r} times, as llama-bench reuses one context per test. Backends are reached through the
- * SPI only.
+ * {@code -r} times, as llama-bench reuses one context per test. With {@code --sequences N,...}
+ * it also measures N sequences generating {@code -n} tokens each, decoded together
+ * ({@link BackendModel#forwardEach}: one step per token for all N), and reports aggregate and
+ * per-sequence tokens/s. Backends are reached through the SPI only.
  */
 @Command(name = "bench",
         description = {"Measures prompt processing (pp) and generation (tg) tokens/s per backend, side by side.",
@@ -93,6 +95,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "A backend option, repeatable: e.g. llamacpp.flash-attn=off.")
     Map<String, String> backendOptions = new LinkedHashMap<>();
 
+    @Option(names = "--sequences", split = ",", paramLabel = "N",
+            description = "Also measure N sequences generating -n tokens each, decoded together (one step for all N "
+                    + "per token), for each N listed, e.g. 1,2,4,8: aggregate and per-sequence tokens/s.")
+    List<Integer> sequences;
+
     @Option(names = "--json", description = "One JSON object per backend per line instead of the table.")
     boolean json;
 
@@ -119,6 +126,20 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /**
+     * One backend's figures for {@code sequences} sequences decoded together: {@code tokens}
+     * generated per sequence, aggregate tokens/s (all sequences) and its spread, tokens per
+     * CPU-second (aggregate).
+     */
+    record SequencesResult(String backend, int sequences, int tokens, double aggregateTps, double aggregateSd,
+                           double cpuTps) {
+        double perSequenceTps() {
+            return aggregateTps / sequences;
+        }
+    }
+
+    private final List<SequencesResult> sequenceResults = new ArrayList<>();
+
+    /**
      * CPU seconds this process has used (all threads, native ones included), or -1 where
      * /proc is absent. Tokens per CPU-second is the figure that survives a machine shared with
      * other busy processes, where tokens per wall-second mostly measures the scheduler.
@@ -141,6 +162,19 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (promptTokens < 0 || genTokens < 0 || promptTokens + genTokens == 0 || repetitions < 1) {
             throw new UsageException("need -p >= 0, -n >= 0 (not both 0) and -r >= 1");
+        }
+        if (sequences != null) {
+            if (genTokens == 0) {
+                throw new UsageException("--sequences measures generation: it needs -n > 0");
+            }
+            if (routingListener != RoutingMode.OFF) {
+                throw new UsageException("--sequences is measured without routing listeners: drop --routing-listener");
+            }
+            for (int n : sequences) {
+                if (n < 1 || n > 256) {
+                    throw new UsageException("--sequences takes counts from 1 to 256, not " + n);
+                }
+            }
         }
         Path file = model != null ? model : syntheticModel();
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
@@ -183,8 +217,20 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        if (!json) {
+        if (json) {
+            for (SequencesResult r : sequenceResults) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("backend", r.backend());
+                m.put("sequences", r.sequences());
+                m.put("tg_tokens", r.tokens());
+                m.put("aggregate_tps", round(r.aggregateTps()));
+                m.put("per_sequence_tps", round(r.perSequenceTps()));
+                m.put("aggregate_tokens_per_cpu_s", round(r.cpuTps()));
+                out.println(Json.write(m));
+            }
+        } else {
             printTable(out, results, trafficPerToken);
+            printSequences(out);
         }
         if (bandwidth) {
             printBandwidth(out, results, trafficPerToken, nThreads);
@@ -222,7 +268,8 @@ public final class BenchCommand implements Callable<Integer> {
         double[] tgCpu = new double[variants];
         long[] traces = new long[1];
         RoutingListener counter = trace -> traces[0]++;
-        int runs = ((promptTokens > 0 ? repetitions + 1 : 0) + (genTokens > 0 ? repetitions + 1 : 0)) * variants;
+        int runs = ((promptTokens > 0 ? repetitions + 1 : 0) + (genTokens > 0 ? repetitions + 1 : 0)) * variants
+                + (sequences == null ? 0 : sequences.size() * (repetitions + 1));
         try (Progress bar = Progress.start(spec, "bench " + be.id(), runs, null, 1);
              BackendModel bm = be.load(mf, options)) {
             // As llama-bench does: each test has one session sized to that test (n_ctx = p for pp,
@@ -289,6 +336,9 @@ public final class BenchCommand implements Callable<Integer> {
                 } finally {
                     sessions.forEach(BackendSession::close);
                 }
+                if (sequences != null) {
+                    measureSequences(be, bm, new SessionOptions(tgCtx, kvType, batch), bar);
+                }
             }
         }
         List<Result> results = new ArrayList<>();
@@ -302,6 +352,90 @@ public final class BenchCommand implements Callable<Integer> {
             throw new IllegalStateException("backend '" + be.id() + "' reported no routing with a listener attached");
         }
         return results;
+    }
+
+    /**
+     * N sequences generating -n tokens each, decoded together: per step one {@link
+     * BackendModel#forwardEach} over all N sessions, each fed the argmax of its previous row (every
+     * sequence starts from its own token, so they differ). Each N has its own sessions, warmed up
+     * once; the repetitions run every N in turn, in alternating order, so that drift of a shared
+     * machine falls on all of them alike.
+     */
+    private void measureSequences(Backend be, BackendModel bm, SessionOptions options, Progress bar) {
+        int groups = sequences.size();
+        List<List<BackendSession>> sets = new ArrayList<>();
+        double[][] tps = new double[groups][repetitions];
+        double[] cpu = new double[groups];
+        try {
+            for (int n : sequences) {
+                List<BackendSession> set = new ArrayList<>();
+                sets.add(set);
+                for (int i = 0; i < n; i++) {
+                    set.add(bm.newSession(options));
+                }
+                decodeTogether(bm, set, Math.min(8, genTokens));
+                bar.step();
+            }
+            for (int r = 0; r < repetitions; r++) {
+                for (int k = 0; k < groups; k++) {
+                    int g = (r % 2 == 0) ? k : groups - 1 - k;
+                    List<BackendSession> set = sets.get(g);
+                    for (BackendSession s : set) {
+                        s.truncate(0);
+                    }
+                    double c0 = processCpuSeconds();
+                    long t0 = System.nanoTime();
+                    decodeTogether(bm, set, genTokens);
+                    tps[g][r] = (double) set.size() * genTokens / ((System.nanoTime() - t0) / 1e9);
+                    cpu[g] += processCpuSeconds() - c0;
+                    bar.step();
+                    bar.message(String.format(Locale.ROOT, "%d seq: %.1f t/s", set.size(), tps[g][r]));
+                }
+            }
+        } finally {
+            sets.forEach(set -> set.forEach(BackendSession::close));
+        }
+        for (int g = 0; g < groups; g++) {
+            int n = sequences.get(g);
+            sequenceResults.add(new SequencesResult(be.id(), n, genTokens, mean(tps[g]), sd(tps[g]),
+                    cpu[g] > 0 ? (double) n * genTokens * repetitions / cpu[g] : 0));
+        }
+    }
+
+    /** {@code steps} tokens in each session from an empty cache, all sessions in one step per token. */
+    private static void decodeTogether(BackendModel bm, List<BackendSession> sessions, int steps) {
+        int vocab = bm.config().vocabSize();
+        int[] next = new int[sessions.size()];
+        for (int i = 0; i < next.length; i++) {
+            next[i] = (1 + i) % vocab;
+        }
+        for (int step = 0; step < steps; step++) {
+            dev.mixtral4j.spi.Logits logits = bm.forwardEach(sessions, next);
+            for (int i = 0; i < next.length; i++) {
+                next[i] = logits.argmax(i);
+            }
+        }
+    }
+
+    private void printSequences(PrintWriter out) {
+        if (sequenceResults.isEmpty()) {
+            return;
+        }
+        out.printf("%nsequences decoded together (tg%d each, one step for all per token):%n", genTokens);
+        out.printf("%-16s %9s %20s %18s %14s %12s%n", "backend", "sequences", "aggregate t/s", "per-sequence t/s",
+                "t/cpu-s", "vs 1 seq");
+        for (SequencesResult r : sequenceResults) {
+            SequencesResult one = null;
+            for (SequencesResult o : sequenceResults) {
+                if (o.backend().equals(r.backend()) && o.sequences() == 1) {
+                    one = o;
+                }
+            }
+            out.printf("%-16s %9d %20s %18s %14s %12s%n", r.backend(), r.sequences(),
+                    cell(r.aggregateTps(), r.aggregateSd(), r.tokens()),
+                    String.format(Locale.ROOT, "%.2f", r.perSequenceTps()), plain(r.cpuTps()),
+                    one == null ? "-" : ratio(r.aggregateTps(), one.aggregateTps()));
+        }
     }
 
     /** One session per variant, those marked in {@code listened} with {@code listener} attached. */

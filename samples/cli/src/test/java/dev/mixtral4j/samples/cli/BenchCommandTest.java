@@ -113,6 +113,58 @@ class BenchCommandTest {
                 .matcher(run.out()).find(), run::toString);
     }
 
+    /**
+     * --sequences: after tg, each N gets its own N sessions (warm-up, then per repetition cleared
+     * and -n steps); a backend without its own batched step (the fake) is driven through the SPI's
+     * default, one forward per session per step, each at its own position.
+     */
+    @Test
+    void sequencesDecodeTogetherOneStepPerToken() {
+        FakeBackendProvider.CALLS.clear();
+        try (var _ = new FakeBackendEnabled()) {
+            CliRun run = CliRun.of("bench", "--synthetic", "tiny-moe", "--cache-dir", dir.toString(),
+                    "--backends", "fake", "-p", "0", "-n", "2", "-r", "1", "-t", "1", "--sequences", "1,2");
+            assertEquals(0, run.exitCode(), run::toString);
+            assertTrue(run.out().contains("sequences decoded together (tg2 each"), run::toString);
+            assertTrue(Pattern.compile("(?m)^fake\\s+1\\s+\\d+\\.\\d+ ± \\d+\\.\\d+\\s+\\d+\\.\\d+\\s+\\S+\\s+1\\.00x$")
+                    .matcher(run.out()).find(), run::toString);
+            assertTrue(Pattern.compile("(?m)^fake\\s+2\\s+\\d+\\.\\d+ ± \\d+\\.\\d+\\s+\\d+\\.\\d+\\s+\\S+\\s+\\d+\\.\\d+x$")
+                    .matcher(run.out()).find(), run::toString);
+        }
+        List<String> calls = List.copyOf(FakeBackendProvider.CALLS);
+        int start = calls.lastIndexOf("session ctx=2") - 4;
+        List<String> expected = List.of(
+                "session ctx=2", "forward n=1 at 0 all=false", "forward n=1 at 1 all=false",
+                "session ctx=2", "session ctx=2",
+                "forward n=1 at 0 all=false", "forward n=1 at 0 all=false",
+                "forward n=1 at 1 all=false", "forward n=1 at 1 all=false",
+                // the repetition: N = 1 first, then N = 2
+                "truncate 0", "forward n=1 at 0 all=false", "forward n=1 at 1 all=false",
+                "truncate 0", "truncate 0",
+                "forward n=1 at 0 all=false", "forward n=1 at 0 all=false",
+                "forward n=1 at 1 all=false", "forward n=1 at 1 all=false");
+        assertEquals(expected, calls.subList(start, calls.size()), calls::toString);
+    }
+
+    @Test
+    void sequencesJsonHasAggregateAndPerSequenceFigures() {
+        CliRun run = CliRun.of("bench", "--synthetic", "tiny-moe", "--cache-dir", dir.toString(),
+                "--backends", "java", "-p", "0", "-n", "3", "-r", "1", "-t", "1", "--sequences", "1,3", "--json");
+        assertEquals(0, run.exitCode(), run::toString);
+        String[] lines = run.out().strip().split("\n");
+        assertEquals(3, lines.length, run::toString);
+        for (int i = 1; i < 3; i++) {
+            int n = i == 1 ? 1 : 3;
+            Matcher m = Pattern.compile("\\{\"backend\":\"java\",\"sequences\":" + n + ",\"tg_tokens\":3,"
+                    + "\"aggregate_tps\":([0-9.]+),\"per_sequence_tps\":([0-9.]+),"
+                    + "\"aggregate_tokens_per_cpu_s\":([0-9.]+)\\}").matcher(lines[i]);
+            assertTrue(m.matches(), lines[i]);
+            double aggregate = Double.parseDouble(m.group(1));
+            assertTrue(aggregate > 0, lines[i]);
+            assertEquals(aggregate / n, Double.parseDouble(m.group(2)), 0.011 + aggregate * 1e-3, lines[i]);
+        }
+    }
+
     @Test
     void badArgumentsAreUsageErrorsWithAReason() {
         CliRun both = CliRun.of("bench", "--synthetic", "tiny-moe", "--model", dir.resolve("x.gguf").toString());
@@ -122,6 +174,14 @@ class BenchCommandTest {
         CliRun nothing = CliRun.of("bench", "--synthetic", "tiny-moe", "--cache-dir", dir.toString(), "-p", "0", "-n", "0");
         assertEquals(Mixtral4jCli.USAGE, nothing.exitCode(), nothing::toString);
         assertTrue(nothing.err().contains("-p >= 0, -n >= 0 (not both 0)"), nothing::toString);
+
+        CliRun noGeneration = CliRun.of("bench", "--synthetic", "tiny-moe", "--cache-dir", dir.toString(), "-n", "0",
+                "--sequences", "2");
+        assertEquals(Mixtral4jCli.USAGE, noGeneration.exitCode(), noGeneration::toString);
+        assertTrue(noGeneration.err().contains("--sequences measures generation"), noGeneration::toString);
+        CliRun zero = CliRun.of("bench", "--synthetic", "tiny-moe", "--cache-dir", dir.toString(), "--sequences", "0");
+        assertEquals(Mixtral4jCli.USAGE, zero.exitCode(), zero::toString);
+        assertTrue(zero.err().contains("from 1 to 256, not 0"), zero::toString);
 
         CliRun preset = CliRun.of("bench", "--synthetic", "mixtral-9x9b", "--cache-dir", dir.toString());
         assertEquals(Mixtral4jCli.USAGE, preset.exitCode(), preset::toString);
