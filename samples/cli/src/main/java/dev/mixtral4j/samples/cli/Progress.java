@@ -101,12 +101,14 @@ final class Progress implements AutoCloseable {
      * weights uploaded to a GPU): one bar per task, when bars are wanted for {@code spec}.
      */
     static LibraryBars forLibrary(CommandSpec spec) {
-        return new LibraryBars(wanted(spec) ? spec : null);
+        return new LibraryBars(spec);
     }
 
     /** A listener that draws each reported task as a bar of MiB; closing it ends a bar left open. */
     static final class LibraryBars implements dev.mixtral4j.spi.ProgressListener, AutoCloseable {
         private final CommandSpec spec;
+        /** Decided at the first report: a command that reports nothing never looks for a terminal. */
+        private Boolean wanted;
         private String task;
         private Progress bar;
 
@@ -116,7 +118,10 @@ final class Progress implements AutoCloseable {
 
         @Override
         public synchronized void progress(String task, long done, long total) {
-            if (spec == null) {
+            if (wanted == null) {
+                wanted = wanted(spec);
+            }
+            if (!wanted) {
                 return;
             }
             if (bar == null || !task.equals(this.task)) {

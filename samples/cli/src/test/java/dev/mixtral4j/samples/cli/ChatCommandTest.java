@@ -127,8 +127,8 @@ class ChatCommandTest {
                     // end first nor the chat put the JVM's own handler back with the signal still on its way.
                     // No clock decides the outcome: the limit only turns a lost signal into a failure.
                     try {
-                        if (!CtrlC.awaitStopsAbove(before, java.time.Duration.ofMinutes(5))) {
-                            problem.set("the SIGINT was not handled within 5 minutes; " + signalMasks());
+                        if (!CtrlC.awaitStopsAbove(before, java.time.Duration.ofMinutes(2))) {
+                            problem.set("the SIGINT was not handled within 2 minutes; " + signalMasks());
                         }
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
@@ -159,7 +159,7 @@ class ChatCommandTest {
      * A SIGINT to this process, as a terminal's Ctrl-C sends it: {@code kill -INT PID}, which any
      * thread that does not block SIGINT takes. {@code Signal.raise} (the fallback where there is no
      * kill command) sends it to the calling thread only, where a mask left by native code would
-     * keep it pending: one full-suite run lost it so, after 5 minutes.
+     * keep it pending (a full-suite run once lost a signal; see docs/cli.md).
      */
     private static void sendSigint() {
         try {
