@@ -89,7 +89,8 @@ class FileAndSizeSafetyTest {
             assertFalse(m.gguf().segment().isMapped());
             float[] before = run(bm);
             truncate(p, 100);
-            assertArrayEquals(before, run(bm));
+            // not bit-equal: the first run may be interpreted and the second compiled (other lane sums)
+            assertArrayEquals(before, run(bm), 1e-4f);
         }
     }
 }

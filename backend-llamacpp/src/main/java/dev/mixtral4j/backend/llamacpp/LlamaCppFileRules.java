@@ -37,6 +37,14 @@ final class LlamaCppFileRules {
     static final long MAX_LAYERS = 512;
     /** {@code LLAMA_MAX_EXPERTS} in {@code llama-hparams.h}: {@code GGML_ASSERT(n_expert <= ...)}. */
     static final long MAX_EXPERTS = 1024;
+    /**
+     * Largest {@code rope.scaling.attn_factor} accepted. Published models use about 1 (YaRN's own
+     * factor is 0.1 ln(s) + 1, under 2.4 for any context extension s up to 10^6); q and k are both
+     * multiplied by it, so 16 already scales attention scores 256-fold.
+     */
+    static final double MAX_ATTN_FACTOR = 16;
+    /** Positions a context can reach (llama_pos is 32-bit): rotary angles go up to this / factor. */
+    private static final double MAX_POSITION = 0x1p32;
     /** {@code LLAMA_ROPE_SCALING_TYPES} in {@code llama-model.cpp}; any other name is a GGML_ASSERT. */
     static final Set<String> ROPE_SCALING_TYPES = Set.of("none", "linear", "yarn", "longrope");
     /** The metadata keys under {@code llama.rope.scaling.} that llama.cpp's llama graph reads. */
@@ -166,11 +174,28 @@ final class LlamaCppFileRules {
         if (!md.contains(p + "attention.layer_norm_rms_epsilon")) {
             return Optional.of(p + "attention.layer_norm_rms_epsilon is missing (llama.cpp requires it)");
         }
+        // Finite is not enough. llama.cpp multiplies q and k by the attention factor (scores by
+        // its square, into an F16 cache); under YaRN it divides that factor by 1 + 0.1 ln(factor)
+        // for a scaling factor below 1, which is zero at e^-10; and rotary angles are positions
+        // times 1 / factor, which must stay a finite float.
+        double attnFactor = md.findDouble(p + "rope.scaling.attn_factor").orElse(1);
         for (String k : List.of("rope.scaling.factor", "rope.scale_linear")) {
             double f = md.findDouble(p + k).orElse(0);
             if (f < 0) {
                 return Optional.of(p + k + " = " + f + " is negative");
             }
+            if (f != 0 && MAX_POSITION / f > Float.MAX_VALUE) {
+                return Optional.of(p + k + " = " + f + " is so small that rotary angles (position / factor) "
+                        + "overflow a float");
+            }
+            if (f != 0 && f < 1 && "yarn".equals(scaling)) {
+                attnFactor /= 1 + 0.1 * Math.log(f);
+            }
+        }
+        if (!(Math.abs(attnFactor) <= MAX_ATTN_FACTOR)) {
+            return Optional.of("the attention factor llama.cpp derives from " + p + "rope.scaling.attn_factor"
+                    + ("yarn".equals(scaling) ? " and the YaRN scaling factor" : "") + " is " + (float) attnFactor
+                    + ", beyond +-" + MAX_ATTN_FACTOR + ": attention scores grow with its square and overflow");
         }
         Object causal = md.find(p + "attention.causal").map(MetadataValue::value).orElse(Boolean.TRUE);
         if (!(causal instanceof Boolean)) {

@@ -50,6 +50,11 @@ class LlamaCppFileRulesTest {
         // what llama.cpp computes beyond the plain recipe passes too
         assertEquals(Optional.empty(), problem(new NativeFuzzCase(
                 "moe ; set llama.rope.scaling.type str yarn ; set llama.rope.scaling.factor f32 4 ; set llama.attention.causal bool false")));
+        // the bounds leave every published value alone: linear compression, YaRN's own factor
+        assertEquals(Optional.empty(), problem(new NativeFuzzCase(
+                "moe ; set llama.rope.scaling.type str linear ; set llama.rope.scaling.factor f32 1e-20 ; set llama.rope.scaling.attn_factor f32 16")));
+        assertEquals(Optional.empty(), problem(new NativeFuzzCase(
+                "moe ; set llama.rope.scaling.type str yarn ; set llama.rope.scaling.factor f32 0.01 ; set llama.rope.scaling.attn_factor f32 1.2")));
     }
 
     @Test
@@ -65,6 +70,11 @@ class LlamaCppFileRulesTest {
                 {"moe ; set llama.rope.scaling.factor f32 NaN", "llama.rope.scaling.factor = NaN is not a finite number"},
                 {"moe ; set llama.rope.scaling.attn_factor f32 Infinity", "llama.rope.scaling.attn_factor = Infinity"},
                 {"moe ; set llama.rope.scaling.yarn_beta_fast f32 32", "llama.rope.scaling.yarn_beta_fast"},
+                {"moe ; set llama.rope.scaling.attn_factor f32 3.4e38", "derives from llama.rope.scaling.attn_factor is 3.4E38"},
+                {"moe ; set llama.rope.scaling.attn_factor f32 17", "is 17.0, beyond +-16.0"},
+                {"moe ; set llama.rope.scaling.factor f32 1e-30", "llama.rope.scaling.factor = 1.0000000031710769E-30 is so small"},
+                {"moe ; set llama.rope.scaling.type str yarn ; set llama.rope.scaling.factor f32 4.539993e-5",
+                    "llama.rope.scaling.attn_factor and the YaRN scaling factor is"},
                 {"moe ; tok 4 zz ; ttype 4 1", "lacks the byte token <0x01>"},
                 {"moe ; tok 5 \\e ; ttype 5 1 ; tok 6 [EMPTY_5] ; ttype 6 1", "'[EMPTY_5]' twice (ids 5 and 6)"},
                 {"moe ; ttype 260 6", "token 260 '\u2581e' has type BYTE"},
