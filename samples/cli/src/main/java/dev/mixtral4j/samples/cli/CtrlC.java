@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * that action's stop hook instead of ending the JVM; at any other time it does what it did
  * before (the JVM's own handler ends the program). Installed through {@code sun.misc.Signal}
  * (module jdk.unsupported), looked up reflectively so that a runtime without it, or one that
- * refuses the handler (e.g. {@code -Xrs}), just keeps the default behaviour.
+ * refuses the handler (e.g. {@code -Xrs}), or a process that ignores SIGINT (started in the
+ * background by a non-interactive shell), just keeps the default behaviour.
  */
 final class CtrlC implements AutoCloseable {
     /** Guards {@link #stops}: tests wait on it for the signal, which arrives on another thread. */
@@ -47,7 +48,15 @@ final class CtrlC implements AutoCloseable {
                         case "toString" -> "mixtral4j Ctrl-C handler";
                         default -> null;
                     });
-            self.previous = handle.invoke(null, signal, handler);
+            Object previous = handle.invoke(null, signal, handler);
+            if (previous != null && previous.equals(handlerClass.getField("SIG_IGN").get(null))) {
+                // SIGINT was ignored when the JVM started (a program started in the background by a
+                // non-interactive shell inherits it so) and the JVM keeps it ignored: our handler would
+                // never run, so Ctrl-C is not offered.
+                handle.invoke(null, signal, previous);
+                return new CtrlC(null, null);
+            }
+            self.previous = previous;
             return self;
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             return new CtrlC(null, null);
