@@ -125,6 +125,37 @@ public final class Model implements AutoCloseable {
         return Optional.ofNullable(tokenizer);
     }
 
+    /**
+     * The prompt tokens of a conversation, exactly as {@link Session#chat} and
+     * {@link Session#streamChat} feed them to the model: {@code messages} rendered with the
+     * tokenizer's chat template with the assistant's turn opened, encoded with the template's
+     * control tokens parsed (the template is ours, not the user's text), and BOS put first when
+     * {@code addBos} and the template did not write it already (so it is never doubled).
+     *
+     * <p>For callers that need the tokens before they have a session, e.g. a server choosing the
+     * session whose cached conversation shares the longest start with a new request; the tokens
+     * then go to {@link Session#stream(int[], dev.mixtral4j.generation.GenerationOptions)}.
+     *
+     * @throws IllegalArgumentException when {@code messages} is empty
+     * @throws IllegalStateException when no tokenizer reads this file (see {@link #tokenizer()})
+     * @throws RuntimeException whatever the template refuses (e.g. roles that do not alternate),
+     *         from {@link Tokenizer#applyChatTemplate}
+     */
+    public int[] chatTokens(List<Message> messages, boolean addBos) {
+        if (messages.isEmpty()) {
+            throw new IllegalArgumentException("no messages");
+        }
+        Tokenizer t = tokenizer();
+        int[] tokens = t.encode(t.applyChatTemplate(messages, true), false, true);
+        if (addBos && (tokens.length == 0 || tokens[0] != t.bosId())) {
+            int[] withBos = new int[tokens.length + 1];
+            withBos[0] = t.bosId();
+            System.arraycopy(tokens, 0, withBos, 1, tokens.length);
+            tokens = withBos;
+        }
+        return tokens;
+    }
+
     private static String safeId(TokenizerProvider p) {
         try {
             return p.id();

@@ -132,20 +132,12 @@ public final class Session implements AutoCloseable {
         return chat(messages, options, TokenListener.none());
     }
 
+    /**
+     * The reply to a conversation as a {@link Generation}; the prompt is
+     * {@link Model#chatTokens model().chatTokens(messages, options.addBos())}.
+     */
     public Generation streamChat(List<Message> messages, GenerationOptions options) {
-        if (messages.isEmpty()) {
-            throw new IllegalArgumentException("no messages");
-        }
-        Tokenizer t = model.tokenizer();
-        // The template is ours, not the user's: its control tokens are parsed.
-        int[] tokens = t.encode(t.applyChatTemplate(messages, true), false, true);
-        if (options.addBos() && (tokens.length == 0 || tokens[0] != t.bosId())) {
-            int[] withBos = new int[tokens.length + 1];
-            withBos[0] = t.bosId();
-            System.arraycopy(tokens, 0, withBos, 1, tokens.length);
-            tokens = withBos;
-        }
-        return start(tokens, options, t);
+        return start(model.chatTokens(messages, options.addBos()), options, model.tokenizer());
     }
 
     private Generation start(int[] prompt, GenerationOptions requested, Tokenizer tokenizer) {

@@ -33,6 +33,17 @@ public final class CharTokenizer implements Tokenizer {
     public static final String MODEL_NAME = "fake-chars";
 
     private static final String[] CONTROL = {"<s>", "</s>", "[INST]", "[/INST]"};
+
+    private final boolean templateWritesBos;
+
+    public CharTokenizer() {
+        this(true);
+    }
+
+    /** @param templateWritesBos whether the chat template starts with {@code <s>} (Mistral's does) */
+    public CharTokenizer(boolean templateWritesBos) {
+        this.templateWritesBos = templateWritesBos;
+    }
     private static final int[] CONTROL_IDS = {BOS, EOS, INST, END_INST};
 
     public static int charToken(char c) {
@@ -160,7 +171,7 @@ public final class CharTokenizer implements Tokenizer {
 
     @Override
     public String applyChatTemplate(List<? extends ChatMessage> messages, boolean addGenerationPrompt) {
-        StringBuilder sb = new StringBuilder("<s>");
+        StringBuilder sb = new StringBuilder(templateWritesBos ? "<s>" : "");
         for (ChatMessage m : messages) {
             switch (m.roleName()) {
                 case "assistant" -> sb.append(m.content()).append("</s>");

@@ -69,6 +69,36 @@ class CudaLoadTest {
         }
     }
 
+    /** The upload reports its bytes to the caller's listener, from 0 up to all of them, in order. */
+    @Test
+    void theUploadReportsMonotonicProgressToCompletion() throws Exception {
+        Path file = SyntheticModel.builder().tensorType(GgmlType.Q8_0).write(dir.resolve("progress.gguf"));
+        List<long[]> steps = new java.util.ArrayList<>();
+        java.util.Set<String> tasks = new java.util.LinkedHashSet<>();
+        dev.mixtral4j.spi.ProgressListener recorder = (task, done, total) -> {
+            tasks.add(task);
+            steps.add(new long[] {done, total});
+        };
+        try (ModelFile m = ModelFile.open(file)) {
+            BackendModel model = dev.mixtral4j.spi.ProgressListener.reportingTo(recorder,
+                    () -> backend.load(m, LoadOptions.builder().backend("cuda").build()));
+            model.close();
+        }
+        assertEquals(1, tasks.size(), tasks.toString());
+        assertTrue(tasks.iterator().next().startsWith("uploading weights to "), tasks.toString());
+        assertTrue(steps.size() > 10, "one step per tensor at least: " + steps.size());
+        long total = steps.getFirst()[1];
+        assertTrue(total > 0);
+        assertEquals(0, steps.getFirst()[0]);
+        long previous = 0;
+        for (long[] step : steps) {
+            assertEquals(total, step[1], "the total never changes");
+            assertTrue(step[0] >= previous && step[0] <= total, step[0] + " after " + previous + " of " + total);
+            previous = step[0];
+        }
+        assertEquals(total, steps.getLast()[0], "ends complete");
+    }
+
     @Test
     void sessionsCheckInputsAndDieWithTheirModel() throws Exception {
         Path file = SyntheticModel.builder().tensorType(GgmlType.F16).write(dir.resolve("f16.gguf"));

@@ -1,6 +1,7 @@
 package dev.mixtral4j.backend.llamacpp;
 
 import dev.mixtral4j.PrivateFolders;
+import dev.mixtral4j.spi.ProgressListener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -101,6 +102,11 @@ final class PackagedLibraries {
             deleteTree(stale);
         }
         Path tmp = Files.createTempDirectory(parent, ".extract-");
+        ProgressListener progress = ProgressListener.current();
+        String task = "extracting llama.cpp " + LLAMA_CPP_VERSION + " libraries";
+        long total = entries.stream().mapToLong(Entry::size).sum();
+        long[] done = {0};
+        progress.progress(task, 0, total);
         try {
             for (Entry e : entries) {
                 String resource = RESOURCE_ROOT + platform + "/" + e.name();
@@ -108,7 +114,11 @@ final class PackagedLibraries {
                     if (in == null) {
                         throw new IOException("packaged library " + resource + " listed in the index is missing from the jar");
                     }
-                    Files.copy(in, tmp.resolve(e.name()));
+                    copy(in, tmp.resolve(e.name()), n -> {
+                        // the index is checked against the copy below: never report past the total
+                        done[0] = Math.min(total, done[0] + n);
+                        progress.progress(task, done[0], total);
+                    });
                 }
                 if (Files.getFileStore(tmp).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class)) {
                     Files.setPosixFilePermissions(tmp.resolve(e.name()), PrivateFolders.OWNER_ONLY);
@@ -131,12 +141,26 @@ final class PackagedLibraries {
         } finally {
             deleteTree(tmp);
         }
+        if (done[0] < total) {
+            progress.progress(task, total, total);
+        }
         refuseUntrusted(target);
         Optional<String> content = contentProblem(target, entries);
         if (content.isPresent()) {
             throw new IOException("llama.cpp libraries in " + target + " do not match this jar: " + content.get());
         }
         return target;
+    }
+
+    /** Copies {@code in} to a new file {@code to}, telling {@code copied} each chunk's size. */
+    private static void copy(InputStream in, Path to, java.util.function.LongConsumer copied) throws IOException {
+        try (java.io.OutputStream out = Files.newOutputStream(to, java.nio.file.StandardOpenOption.CREATE_NEW)) {
+            byte[] buf = new byte[1 << 20];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                out.write(buf, 0, n);
+                copied.accept(n);
+            }
+        }
     }
 
     private static void refuseUntrusted(Path dir) throws IOException {

@@ -65,6 +65,38 @@ class PackagedLibrariesTest {
         return index;
     }
 
+    /** A fresh cache: the extraction reports its bytes, from 0 up to all of them; a ready cache reports nothing. */
+    @Test
+    void extractionReportsMonotonicProgressToCompletion(@TempDir Path cache) throws Exception {
+        String index = indexOrSkip();
+        long total = PackagedLibraries.parse(index).stream().mapToLong(PackagedLibraries.Entry::size).sum();
+        List<long[]> steps = new ArrayList<>();
+        List<String> tasks = new ArrayList<>();
+        dev.mixtral4j.spi.ProgressListener recorder = (task, done, all) -> {
+            tasks.add(task);
+            steps.add(new long[] {done, all});
+        };
+        Path dir = dev.mixtral4j.spi.ProgressListener.reportingTo(recorder,
+                () -> PackagedLibraries.extract(PackagedLibraries.platform(), index, cache));
+        assertTrue(steps.size() > 2, "a few steps at least: " + steps.size());
+        assertEquals(List.of("extracting llama.cpp " + PackagedLibraries.LLAMA_CPP_VERSION + " libraries"),
+                tasks.stream().distinct().toList());
+        assertEquals(0, steps.getFirst()[0]);
+        long previous = 0;
+        for (long[] step : steps) {
+            assertEquals(total, step[1], "the total never changes");
+            assertTrue(step[0] >= previous && step[0] <= total, step[0] + " after " + previous + " of " + total);
+            previous = step[0];
+        }
+        assertEquals(total, steps.getLast()[0], "ends complete");
+        assertTrue(Files.isDirectory(dir));
+
+        steps.clear();
+        assertEquals(dir, dev.mixtral4j.spi.ProgressListener.reportingTo(recorder,
+                () -> PackagedLibraries.extract(PackagedLibraries.platform(), index, cache)));
+        assertEquals(0, steps.size(), "nothing to extract, nothing reported");
+    }
+
     /** A library changed in the cache is noticed by its sha256 and the folder extracted afresh. */
     @Test
     void aTamperedLibraryIsNotLoadedButReplaced(@TempDir Path cache) throws Exception {

@@ -4,6 +4,7 @@ import dev.mixtral4j.gguf.GgmlType;
 import dev.mixtral4j.model.LayerWeights;
 import dev.mixtral4j.model.TensorCatalogue;
 import dev.mixtral4j.model.WeightMatrix;
+import dev.mixtral4j.spi.ProgressListener;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -18,7 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Every weight of a model in device memory, copied from the mapped GGUF: matrices as stored
  * (the kernels read the quantised blocks in place), norms widened to F32, the experts of a
- * layer stacked in one allocation whatever the file's layout. Logs progress as it goes.
+ * layer stacked in one allocation whatever the file's layout. Logs progress as it goes, and
+ * reports its bytes to {@link ProgressListener#current()}.
  */
 public final class DeviceWeights implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DeviceWeights.class);
@@ -58,6 +60,9 @@ public final class DeviceWeights implements AutoCloseable {
         long started = System.nanoTime();
         int lastPercent = -1;
         LOG.info("uploading {} tensors ({}) to {}", uploads.size(), MemoryPlan.gib(total), device);
+        ProgressListener progress = ProgressListener.current();
+        String task = "uploading weights to " + device;
+        progress.progress(task, 0, total);
         for (MemoryPlanner.Upload u : uploads) {
             long ptr = CudaDriver.malloc(u.bytes(), u.name());
             allocations.add(ptr);
@@ -71,11 +76,13 @@ public final class DeviceWeights implements AutoCloseable {
                     for (long o = 0; o < src.byteSize(); o += CHUNK) {
                         long n = Math.min(CHUNK, src.byteSize() - o);
                         CudaDriver.copyToDevice(ptr + offset + o, src.asSlice(o, n), n);
+                        progress.progress(task, uploadedBytes + offset + o + n, total);
                     }
                     offset += src.byteSize();
                 }
             }
             uploadedBytes += u.bytes();
+            progress.progress(task, uploadedBytes, total);
             int percent = (int) (100 * uploadedBytes / Math.max(1, total));
             if (percent / 10 != lastPercent / 10) {
                 lastPercent = percent;

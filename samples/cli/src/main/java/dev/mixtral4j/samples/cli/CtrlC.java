@@ -9,11 +9,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * that action's stop hook instead of ending the JVM; at any other time it does what it did
  * before (the JVM's own handler ends the program). Installed through {@code sun.misc.Signal}
  * (module jdk.unsupported), looked up reflectively so that a runtime without it, or one that
- * refuses the handler (e.g. {@code -Xrs}), just keeps the default behaviour.
+ * refuses the handler (e.g. {@code -Xrs}), or a process that ignores SIGINT (started in the
+ * background by a non-interactive shell), just keeps the default behaviour.
  */
 final class CtrlC implements AutoCloseable {
-    /** Interrupts that stopped an action, in this JVM (tests wait on it: the signal arrives on another thread). */
-    static final java.util.concurrent.atomic.AtomicInteger STOPPED = new java.util.concurrent.atomic.AtomicInteger();
+    /** Guards {@link #stops}: tests wait on it for the signal, which arrives on another thread. */
+    private static final Object STOPS = new Object();
+    /** Interrupts that stopped an action, in this JVM. */
+    private static int stops;
 
     private final AtomicReference<Runnable> onInterrupt = new AtomicReference<>();
     private final Object signal;
@@ -45,10 +48,43 @@ final class CtrlC implements AutoCloseable {
                         case "toString" -> "mixtral4j Ctrl-C handler";
                         default -> null;
                     });
-            self.previous = handle.invoke(null, signal, handler);
+            Object previous = handle.invoke(null, signal, handler);
+            if (previous != null && previous.equals(handlerClass.getField("SIG_IGN").get(null))) {
+                // SIGINT was ignored when the JVM started (a program started in the background by a
+                // non-interactive shell inherits it so) and the JVM keeps it ignored: our handler would
+                // never run, so Ctrl-C is not offered.
+                handle.invoke(null, signal, previous);
+                return new CtrlC(null, null);
+            }
+            self.previous = previous;
             return self;
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             return new CtrlC(null, null);
+        }
+    }
+
+    /** How many Ctrl-C have stopped an action in this JVM so far. */
+    static int stops() {
+        synchronized (STOPS) {
+            return stops;
+        }
+    }
+
+    /**
+     * Waits until more than {@code seen} Ctrl-C have stopped an action (the signal is handled on a
+     * thread of its own, some time after it was raised); false when {@code timeout} passed first.
+     */
+    static boolean awaitStopsAbove(int seen, java.time.Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        synchronized (STOPS) {
+            while (stops <= seen) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(STOPS, left);
+            }
+            return true;
         }
     }
 
@@ -74,7 +110,10 @@ final class CtrlC implements AutoCloseable {
         Runnable stop = onInterrupt.get();
         if (stop != null) {
             stop.run();
-            STOPPED.incrementAndGet();
+            synchronized (STOPS) {
+                stops++;
+                STOPS.notifyAll();
+            }
             return;
         }
         // Not busy: behave as before we were installed, which normally ends the program.

@@ -1,5 +1,6 @@
 package dev.mixtral4j.samples.cli;
 
+import dev.mixtral4j.spi.ProgressListener;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
@@ -109,6 +110,17 @@ public final class Mixtral4jCli implements Runnable {
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler(Mixtral4jCli::handleFailure);
+        // What the library reports of its own long work (natives extracted, weights uploaded to a
+        // GPU) becomes bars, like the commands' own; none with --quiet.
+        cl.setExecutionStrategy(parsed -> {
+            CommandLine.ParseResult leaf = parsed;
+            while (leaf.subcommand() != null) {
+                leaf = leaf.subcommand();
+            }
+            try (Progress.LibraryBars bars = Progress.forLibrary(leaf.commandSpec())) {
+                return ProgressListener.reportingTo(bars, () -> new CommandLine.RunLast().execute(parsed));
+            }
+        });
         return cl;
     }
 

@@ -95,6 +95,56 @@ final class Progress implements AutoCloseable {
         }
     }
 
+    /**
+     * Bars for the library's own long work, which it reports to a
+     * {@link dev.mixtral4j.spi.ProgressListener} (llama.cpp's libraries extracted on first use,
+     * weights uploaded to a GPU): one bar per task, when bars are wanted for {@code spec}.
+     */
+    static LibraryBars forLibrary(CommandSpec spec) {
+        return new LibraryBars(spec);
+    }
+
+    /** A listener that draws each reported task as a bar of MiB; closing it ends a bar left open. */
+    static final class LibraryBars implements dev.mixtral4j.spi.ProgressListener, AutoCloseable {
+        private final CommandSpec spec;
+        /** Decided at the first report: a command that reports nothing never looks for a terminal. */
+        private Boolean wanted;
+        private String task;
+        private Progress bar;
+
+        private LibraryBars(CommandSpec spec) {
+            this.spec = spec;
+        }
+
+        @Override
+        public synchronized void progress(String task, long done, long total) {
+            if (wanted == null) {
+                wanted = wanted(spec);
+            }
+            if (!wanted) {
+                return;
+            }
+            if (bar == null || !task.equals(this.task)) {
+                close();
+                this.task = task;
+                this.bar = start(spec, task, Math.max(1, total), "MiB", 1L << 20);
+            }
+            bar.stepTo(done);
+            if (done >= total) {
+                close();
+            }
+        }
+
+        @Override
+        public synchronized void close() {
+            if (bar != null) {
+                bar.close();
+                bar = null;
+                task = null;
+            }
+        }
+    }
+
     @Override
     public void close() {
         if (bar != null) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mixtral4j.samples.testbackend.FakeBackendProvider;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -43,6 +44,26 @@ class ProgressBarsTest {
         assertFalse(run.out().contains("bench java") || run.out().contains("writing"), run::toString);
         // stdout stays one JSON object per line, fit for a pipe
         assertTrue(run.out().strip().startsWith("{") && run.out().strip().endsWith("}"), run::toString);
+    }
+
+    /**
+     * What the library reports through its ProgressListener (here the fake backend's pretend
+     * upload, as cuda reports its weights) is a bar on stderr, and nothing with --quiet.
+     */
+    @Test
+    void workTheLibraryReportsIsABarAndNothingWithQuiet() throws Exception {
+        Path model = dev.mixtral4j.tools.synthetic.SyntheticModel.builder().name("bars").write(dir.resolve("bars.gguf"));
+        try (var _ = new FakeBackendEnabled()) {
+            CliRun run = CliRun.of("generate", "-m", model.toString(), "--backend", "fake", "-n", "2", "-p", "Hi");
+            assertEquals(0, run.exitCode(), run::toString);
+            assertTrue(run.err().contains(FakeBackendProvider.UPLOAD_TASK) && run.err().contains("100%")
+                    && run.err().contains("3/3MiB"), run::toString);
+            assertFalse(run.out().contains(FakeBackendProvider.UPLOAD_TASK), run::toString);
+            CliRun quiet = CliRun.of("generate", "--quiet", "-m", model.toString(), "--backend", "fake", "-n", "2",
+                    "-p", "Hi");
+            assertEquals(0, quiet.exitCode(), quiet::toString);
+            assertFalse(quiet.err().contains(FakeBackendProvider.UPLOAD_TASK), quiet::toString);
+        }
     }
 
     @Test

@@ -13,6 +13,7 @@ import dev.mixtral4j.spi.BackendSession;
 import dev.mixtral4j.spi.BackendUnavailableException;
 import dev.mixtral4j.spi.DeviceInfo;
 import dev.mixtral4j.spi.Logits;
+import dev.mixtral4j.spi.ProgressListener;
 import dev.mixtral4j.spi.SessionOptions;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -35,6 +36,9 @@ public final class FakeBackendProvider implements BackendProvider {
     public static final List<String> CALLS = java.util.Collections.synchronizedList(new ArrayList<>());
     /** The KV type of the last session opened and the backend options of its load ("kv=F32 options={...}"). */
     public static volatile String LAST_SESSION_SETTINGS = "";
+    /** What a load reports to the caller's {@link ProgressListener}: this task, 0 to 3 MiB in three steps. */
+    public static final String UPLOAD_TASK = "fake upload";
+    public static final long UPLOAD_BYTES = 3L << 20;
 
     @Override
     public String id() {
@@ -115,6 +119,11 @@ public final class FakeBackendProvider implements BackendProvider {
         @Override
         public BackendModel load(ModelFile model, BackendOptions loadOptions) {
             ModelConfig config = model.config();
+            // A pretend upload in three steps, reported as a GPU backend reports its weights.
+            ProgressListener progress = ProgressListener.current();
+            for (long done = 0; done <= UPLOAD_BYTES; done += UPLOAD_BYTES / 3) {
+                progress.progress(UPLOAD_TASK, done, UPLOAD_BYTES);
+            }
             Backend self = this;
             return new BackendModel() {
                 @Override

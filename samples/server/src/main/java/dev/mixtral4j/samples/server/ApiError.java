@@ -30,6 +30,19 @@ final class ApiError extends RuntimeException {
         return new ApiError(404, "invalid_request_error", message, param, code);
     }
 
+    /** 413: the request body is over the server's limit of {@code limitBytes}. */
+    static ApiError tooLarge(long limitBytes) {
+        return new ApiError(413, "invalid_request_error", "the request body is larger than this server accepts: "
+                + size(limitBytes) + "; send a smaller request", null, "request_too_large");
+    }
+
+    /** "8 MiB (8388608 bytes)": the limit as a person sets it, and exactly. */
+    static String size(long bytes) {
+        String unit = bytes % (1L << 20) == 0 ? (bytes >> 20) + " MiB"
+                : bytes % 1024 == 0 ? (bytes >> 10) + " KiB" : null;
+        return unit == null ? bytes + " bytes" : unit + " (" + bytes + " bytes)";
+    }
+
     static ApiError busy(String message) {
         return new ApiError(503, "server_error", message, null, "server_busy");
     }

@@ -11,12 +11,13 @@ import dev.mixtral4j.generation.GeneratedToken;
 import dev.mixtral4j.generation.Generation;
 import dev.mixtral4j.generation.GenerationResult;
 import dev.mixtral4j.generation.StopReason;
-import dev.mixtral4j.spi.Tokenizer;
 import io.helidon.http.sse.SseEvent;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.sse.SseSink;
+import io.helidon.http.HeaderNames;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
@@ -38,9 +39,11 @@ final class CompletionEndpoint {
     private final ObjectMapper json;
     private final ResponseJson responses;
     private final RequestParser parser;
+    private final long maxBodyBytes;
 
     CompletionEndpoint(Model model, String modelId, SlotPool slots, ServerStats stats, ObjectMapper json,
-                       ResponseJson responses) {
+                       ResponseJson responses, long maxBodyBytes) {
+        this.maxBodyBytes = maxBodyBytes;
         this.model = model;
         this.modelId = modelId;
         this.slots = slots;
@@ -51,7 +54,7 @@ final class CompletionEndpoint {
     }
 
     void handle(ServerRequest req, ServerResponse res, CompletionRequest.Kind kind) throws InterruptedException {
-        CompletionRequest request = parser.parse(readJson(req, json), kind);
+        CompletionRequest request = parser.parse(readJson(req, json, maxBodyBytes), kind);
         if (request.model() != null && !request.model().isEmpty() && !request.model().equals(modelId)) {
             throw ApiError.notFound("The model '" + request.model() + "' does not exist; this server serves '"
                     + modelId + "'", "model", "model_not_found");
@@ -76,15 +79,15 @@ final class CompletionEndpoint {
             if (request.stream()) {
                 stream(res, request, slot, prompt, id, created);
             } else {
-                complete(res, request, slot, prompt, id, created);
+                complete(req, res, request, slot, prompt, id, created);
             }
         } finally {
             slots.release(slot);
         }
     }
 
-    static JsonNode readJson(ServerRequest req, ObjectMapper json) {
-        byte[] body = req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
+    static JsonNode readJson(ServerRequest req, ObjectMapper json, long maxBodyBytes) {
+        byte[] body = RequestBody.read(req, maxBodyBytes);
         if (body.length == 0) {
             throw ApiError.invalid("the request has no body; send a JSON object", null);
         }
@@ -101,27 +104,17 @@ final class CompletionEndpoint {
         if (r.promptTokens() != null) {
             return r.promptTokens();
         }
-        Tokenizer t = model.tokenizer();
         int[] tokens;
         if (r.kind() == CompletionRequest.Kind.CHAT) {
-            String text;
+            // The slot pool needs the tokens before the session: the model renders them as Session.chat does.
             try {
-                text = t.applyChatTemplate(r.messages(), true);
+                tokens = model.chatTokens(r.messages(), r.options().addBos());
             } catch (RuntimeException e) {
                 throw ApiError.invalid("the conversation cannot be formatted with the model's chat template: "
                         + e.getMessage(), "messages");
             }
-            // As Session.chat does: the template is ours, so its control tokens are parsed, and BOS
-            // is added unless the template wrote it. The slot pool needs the tokens before the session.
-            tokens = t.encode(text, false, true);
-            if (tokens.length == 0 || tokens[0] != t.bosId()) {
-                int[] withBos = new int[tokens.length + 1];
-                withBos[0] = t.bosId();
-                System.arraycopy(tokens, 0, withBos, 1, tokens.length);
-                tokens = withBos;
-            }
         } else {
-            tokens = t.encode(r.prompt(), true, r.options().parseSpecial());
+            tokens = model.tokenizer().encode(r.prompt(), r.options().addBos(), r.options().parseSpecial());
         }
         if (tokens.length == 0) {
             throw ApiError.invalid("the prompt is empty", "prompt");
@@ -147,13 +140,42 @@ final class CompletionEndpoint {
         return slot.session.attach(recorder);
     }
 
-    private void complete(ServerResponse res, CompletionRequest request, Slot slot, int[] prompt, String id,
-                          long created) {
+    private void complete(ServerRequest req, ServerResponse res, CompletionRequest request, Slot slot, int[] prompt,
+                          String id, long created) {
         GenerationResult result;
         RoutingRecorder recorder = new RoutingRecorder();
         RoutingSubscription routing = recordRouting(request, slot, recorder);
         try (Generation g = slot.session.stream(prompt, request.options())) {
-            result = g.result();
+            Optional<DisconnectWatch> watch = DisconnectWatch.start(req, g::cancel);
+            watch.ifPresent(w -> {
+                // the watch ends with the connection (see DisconnectWatch), once the answer is out
+                res.header(HeaderNames.CONNECTION, "close");
+                res.whenSent(w::close);
+            });
+            try {
+                result = g.result();
+            } finally {
+                watch.ifPresent(w -> {
+                    if (w.clientGone()) {
+                        w.close();
+                    }
+                });
+            }
+            if (watch.isPresent() && watch.get().clientGone()) {
+                count(result);
+                stats.cancelled.incrementAndGet();
+                LOG.info("the client of {} closed its connection; generation cancelled after {} tokens", id,
+                        result.stats().generatedTokens());
+                try {
+                    // Nobody reads it, but Helidon wants an answer from every handler (else it logs a 500);
+                    // 499 is what nginx logs for a client that closed its request.
+                    OpenAiServer.sendJson(res, 499, responses.error(new ApiError(499, "invalid_request_error",
+                            "the client closed the connection", null, "client_closed_request")), json);
+                } catch (RuntimeException ignored) {
+                    // the write failed: the connection is gone
+                }
+                return;
+            }
         } finally {
             if (routing != null) {
                 routing.close();

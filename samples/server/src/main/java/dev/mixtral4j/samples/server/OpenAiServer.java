@@ -10,6 +10,7 @@ import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.http1.Http1Config;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -54,12 +55,15 @@ public final class OpenAiServer implements AutoCloseable {
         this.slots = new SlotPool(model, options.parallel(), options.queue());
         try {
             this.responses = new ResponseJson(json, modelId, model.backend().id());
-            this.completions = new CompletionEndpoint(model, modelId, slots, stats, json, responses);
+            this.completions = new CompletionEndpoint(model, modelId, slots, stats, json, responses,
+                    options.maxBodyBytes());
             this.webChat = resource("web/index.html");
             this.server = WebServer.builder()
                     .host(options.host())
                     .port(options.port())
-                    .maxPayloadSize(options.maxBodyBytes())
+                    .maxPayloadSize(RequestBody.drainLimit(options.maxBodyBytes()))
+                    .addProtocol(Http1Config.builder().addReceiveListener(DisconnectWatch.tracker()).build())
+                    .directHandlers(TransportErrors.handlers(json, responses, options.maxBodyBytes()))
                     .shutdownHook(false)
                     .routing(this::routes)
                     .build()
@@ -158,6 +162,10 @@ public final class OpenAiServer implements AutoCloseable {
             return;
         }
         try {
+            if (e.status() == 413) {
+                // the rest of the body is not read: the connection cannot carry another request
+                res.header(HeaderNames.CONNECTION, "close");
+            }
             sendJson(res, e.status(), responses.error(e), json);
         } catch (RuntimeException ignored) {
             // the client is gone

@@ -230,6 +230,19 @@ class OpenAiSdkTest {
         assertEquals("context_length_exceeded", tooLong.code().orElseThrow());
     }
 
+    /** A body over the server's limit reaches the SDK as an error with the status and our message. */
+    @Test
+    void aTooLargeRequestIsTheSdksErrorWithTheLimit() {
+        long limit = ServerOptions.defaults().maxBodyBytes();
+        OpenAIServiceException e = assertThrows(OpenAIServiceException.class, () -> client.chat().completions()
+                .create(chat("x".repeat((int) limit), 1).build()));
+        assertEquals(413, e.statusCode());
+        assertTrue(e.getMessage().contains("larger than this server accepts: 8 MiB (" + limit + " bytes)"),
+                e.getMessage());
+        assertEquals("request_too_large", e.code().orElseThrow());
+        assertEquals("invalid_request_error", e.type().orElseThrow());
+    }
+
     @Test
     void aClientThatLeavesMidStreamCancelsItsGenerationAndFreesTheSlot() throws Exception {
         try (TestServer one = TestServer.start(1, 4, TestServer.TRAINED_CONTEXT)) {
