@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 
 /**
  * Bytes of weights one generated token reads, on average, from a model file: every tensor once,
- * except the token embedding (one row) and the expert tensors of a mixture-of-experts layer, of
+ * except the token embedding (one row, unless it doubles as the output head) and the expert tensors of a mixture-of-experts layer, of
  * which a token reads the chosen k of E experts. Decode is bound by this traffic, so tokens/s times
  * this figure is the memory bandwidth a backend achieves, comparable with the machine's.
  */
@@ -21,9 +21,11 @@ final class DecodeTraffic {
         int experts = mf.config().expertCount();
         int used = mf.config().expertUsedCount();
         double share = experts > 0 ? (double) used / experts : 1.0;
+        // without an output tensor the embedding is the output head too, read whole for the logits
+        boolean tied = mf.gguf().tensors().stream().noneMatch(t -> t.name().equals("output.weight"));
         double total = 0;
         for (TensorInfo t : mf.gguf().tensors()) {
-            if (t.name().equals("token_embd.weight")) {
+            if (t.name().equals("token_embd.weight") && !tied) {
                 long rows = t.rank() > 1 ? t.dim(1) : 1;
                 total += (double) t.byteSize() / rows;
             } else if (EXPERT.matcher(t.name()).matches()) {

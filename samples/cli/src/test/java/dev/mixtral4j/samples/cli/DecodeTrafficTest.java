@@ -66,6 +66,22 @@ class DecodeTrafficTest {
     }
 
     @Test
+    void aTiedEmbeddingIsReadWholeAsTheOutputHead() throws Exception {
+        Path separate = SyntheticModel.builder().experts(0).expertsUsed(0).write(dir.resolve("separate.gguf"));
+        Path tied = SyntheticModel.builder().experts(0).expertsUsed(0).tiedOutput(true).write(dir.resolve("tied.gguf"));
+        try (ModelFile a = ModelFile.open(separate); ModelFile b = ModelFile.open(tied)) {
+            long embedding = a.gguf().tensors().stream().filter(t -> t.name().equals("token_embd.weight"))
+                    .mapToLong(TensorInfo::byteSize).sum();
+            assertTrue(b.gguf().tensors().stream().noneMatch(t -> t.name().equals("output.weight")));
+            // same weights but for the output tensor, which the tied file reads from the embedding
+            long output = a.gguf().tensors().stream().filter(t -> t.name().equals("output.weight"))
+                    .mapToLong(TensorInfo::byteSize).sum();
+            assertEquals(DecodeTraffic.bytesPerToken(a) - output - embedding / a.config().vocabSize() + embedding,
+                    DecodeTraffic.bytesPerToken(b));
+        }
+    }
+
+    @Test
     void theBandwidthProbeReadsTheWholeBufferAtAnyThreadCount() {
         ReadBandwidth probe = new ReadBandwidth(8L << 20);
         assertEquals(8L << 20, probe.bufferBytes());
