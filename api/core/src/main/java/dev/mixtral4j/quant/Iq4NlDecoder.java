@@ -8,8 +8,8 @@ import dev.mixtral4j.gguf.GgmlType;
  */
 final class Iq4NlDecoder implements BlockDecoder {
 
-    /** GGML's kvalues_iq4nl. */
-    static final byte[] VALUES = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+    /** GGML's kvalues_iq4nl ({@link Iq4Table}). */
+    static final int[] VALUES = Iq4Table.values();
 
     static final int QK = 32;
     static final int BYTES = 18;

@@ -1,6 +1,7 @@
 package dev.mixtral4j.tools.quant;
 
 import dev.mixtral4j.gguf.GgmlType;
+import dev.mixtral4j.quant.Iq4Table;
 
 /**
  * What IQ4_NL and IQ4_XS share: GGML's 16-entry non-linear table ({@code kvalues_iq4nl}), the
@@ -19,7 +20,7 @@ import dev.mixtral4j.gguf.GgmlType;
 final class Iq4Grid {
 
     /** GGML's kvalues_iq4nl. */
-    static final int[] VALUES = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+    static final int[] VALUES = Iq4Table.values();
 
     /** Code of the entry nearest zero: a zero scale with this code decodes to +0. */
     static final int ZERO_CODE = 8;

@@ -8,6 +8,7 @@ import static dev.mixtral4j.backend.java.kernel.VectorSupport.LE;
 import static dev.mixtral4j.backend.java.kernel.VectorSupport.half;
 
 import dev.mixtral4j.gguf.GgmlType;
+import dev.mixtral4j.quant.Iq4Table;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.ByteVector;
@@ -24,7 +25,7 @@ import jdk.incubator.vector.VectorOperators;
  */
 public final class IQ4_NLKernel extends ChunkedKernel {
     /** ggml's kvalues_iq4nl. */
-    static final int[] VALUES = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+    static final int[] VALUES = Iq4Table.values();
     static final float[] FLOAT_VALUES = new float[16];
     /** The table as a vector, where a vector holds all 16 entries (AVX-512). */
     static final IntVector TABLE = WIDE ? IntVector.fromArray(I, VALUES, 0) : null;
